@@ -1,0 +1,2 @@
+// dicomsentry: command line entry point (being built; see issue "Core pipeline").
+int main() { return 0; }
