@@ -1,0 +1,116 @@
+// EveSink: one buffer, flushed with write(2) in big chunks; open/reopen for append.
+#include "output/eve_sink.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace dicomsentry {
+
+EveSink::EveSink(std::size_t buffer_size)
+    : buffer_(new char[buffer_size == 0 ? 1 : buffer_size]),
+      capacity_(buffer_size == 0 ? 1 : buffer_size) {}
+
+EveSink::~EveSink() { close(); }
+
+void EveSink::set_error(std::string_view what, int err) {
+  last_error_.assign(what);
+  last_error_ += ": ";
+  last_error_ += std::strerror(err);
+}
+
+bool EveSink::open(std::string_view path) {
+  close();
+  path_.assign(path);
+  if (path == "-") {
+    to_stdout_ = true;
+    fd_ = STDOUT_FILENO;
+    return true;
+  }
+  to_stdout_ = false;
+  fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) {
+    set_error("cannot open " + path_, errno);
+    return false;
+  }
+  return true;
+}
+
+void EveSink::close() {
+  if (fd_ < 0) return;
+  flush();
+  if (!to_stdout_) ::close(fd_);  // stdout belongs to the process, not to us
+  fd_ = -1;
+}
+
+bool EveSink::write_all(const char* data, std::size_t size) {
+  if (fd_ < 0) {
+    stats_.bytes_dropped += size;
+    return false;
+  }
+  while (size > 0) {
+    const ssize_t n = ::write(fd_, data, size);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      ++stats_.write_errors;
+      stats_.bytes_dropped += size;
+      set_error("write to " + path_, errno);
+      return false;
+    }
+    stats_.bytes_written += static_cast<std::uint64_t>(n);
+    data += n;
+    size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+bool EveSink::flush() {
+  if (used_ == 0) return true;
+  const bool ok = write_all(buffer_.get(), used_);
+  used_ = 0;
+  ++stats_.flushes;
+  return ok;
+}
+
+bool EveSink::flush_if_due(std::int64_t now_ns, std::int64_t interval_ns) {
+  if (now_ns - last_flush_ns_ < interval_ns) return false;
+  last_flush_ns_ = now_ns;
+  flush();
+  return true;
+}
+
+void EveSink::write_line(std::string_view json) {
+  ++stats_.lines;
+  stats_.bytes += json.size() + 1;
+  if (fd_ < 0) {
+    ++stats_.write_errors;
+    stats_.bytes_dropped += json.size() + 1;
+    return;
+  }
+  if (json.size() + 1 > capacity_ - used_) {
+    flush();
+    if (json.size() + 1 > capacity_) {
+      // Larger than the whole buffer: write it straight through rather than grow.
+      if (write_all(json.data(), json.size())) write_all("\n", 1);
+      else stats_.bytes_dropped += 1;
+      return;
+    }
+  }
+  std::memcpy(buffer_.get() + used_, json.data(), json.size());
+  used_ += json.size();
+  buffer_[used_++] = '\n';
+}
+
+bool EveSink::reopen() {
+  if (to_stdout_) return true;
+  if (path_.empty()) return false;
+  const std::string path = path_;
+  close();
+  if (!open(path)) return false;
+  ++stats_.reopens;
+  return true;
+}
+
+}  // namespace dicomsentry

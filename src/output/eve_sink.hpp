@@ -1,0 +1,79 @@
+// Where EVE lines go: a file opened for append, or stdout; buffered, written in large chunks.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+namespace dicomsentry {
+
+struct EveSinkStats {
+  std::uint64_t lines = 0;          // lines accepted by write_line
+  std::uint64_t bytes = 0;          // bytes accepted, newlines included
+  std::uint64_t bytes_written = 0;  // bytes the kernel took
+  std::uint64_t bytes_dropped = 0;  // bytes lost to write errors or to a sink that is not open
+  std::uint64_t write_errors = 0;   // failed write(2) calls (and lines offered while not open)
+  std::uint64_t flushes = 0;        // flushes that wrote something
+  std::uint64_t reopens = 0;        // successful reopen() calls
+};
+
+// Not thread-safe: one owner writes, and that owner calls flush() at least once per second of
+// wall time (flush_if_due() makes that cheap to call often) and at exit. The destructor flushes
+// too. Errors never throw: they are counted, the affected bytes are dropped, and last_error()
+// says why, so a full disk cannot stop packet processing or grow memory.
+class EveSink {
+ public:
+  static constexpr std::size_t kDefaultBufferSize = 256 * 1024;
+  static constexpr std::int64_t kDefaultFlushIntervalNs = 1'000'000'000;
+
+  explicit EveSink(std::size_t buffer_size = kDefaultBufferSize);
+  ~EveSink();
+  EveSink(const EveSink&) = delete;
+  EveSink& operator=(const EveSink&) = delete;
+
+  // "-" means standard output; anything else is a file path, created (mode 0640) if missing
+  // and opened for append so that several runs and external rotation both work. Returns false
+  // and sets last_error() on failure. An already open sink is flushed and closed first.
+  bool open(std::string_view path);
+
+  // Appends `json` and a newline. `json` must be one line (no raw '\n'); JsonWriter output is.
+  void write_line(std::string_view json);
+
+  // Writes out everything buffered. False if a write failed (the data is dropped and counted).
+  bool flush();
+
+  // Flushes if `now_ns` (any monotonic clock, the caller's choice) is at least `interval_ns`
+  // past the last flush. Returns true if it flushed.
+  bool flush_if_due(std::int64_t now_ns, std::int64_t interval_ns = kDefaultFlushIntervalNs);
+
+  // For SIGHUP after log rotation: flush, close and open the same path again, so that writing
+  // continues in a new file when the old one was renamed. A no-op for stdout.
+  bool reopen();
+
+  void close();
+
+  bool is_open() const { return fd_ >= 0; }
+  bool is_stdout() const { return to_stdout_; }
+  const std::string& path() const { return path_; }
+  const EveSinkStats& stats() const { return stats_; }
+  const std::string& last_error() const { return last_error_; }
+  std::size_t buffered() const { return used_; }
+
+ private:
+  bool write_all(const char* data, std::size_t size);
+  void set_error(std::string_view what, int err);
+
+  std::unique_ptr<char[]> buffer_;
+  std::size_t capacity_;
+  std::size_t used_ = 0;
+  int fd_ = -1;
+  bool to_stdout_ = false;
+  std::string path_;
+  std::int64_t last_flush_ns_ = 0;
+  EveSinkStats stats_;
+  std::string last_error_;
+};
+
+}  // namespace dicomsentry

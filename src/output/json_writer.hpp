@@ -1,0 +1,141 @@
+// Allocation-free (in steady state) JSON builder that appends one document to a fmt::memory_buffer.
+#pragma once
+
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <type_traits>
+
+#include <fmt/format.h>
+
+namespace dicomsentry {
+
+// Appends JSON text to a caller-owned buffer. The buffer is reused event after event, so once it
+// has grown to the size of the largest event no further allocation happens.
+//
+// Commas are inserted automatically: before a key or a value the writer looks at the last byte it
+// wrote; after '{', '[' or ':' (or at the start of the document) no comma is needed, after
+// anything else one is. This needs no per-depth state, so nesting depth is unlimited.
+//
+// Strings are always emitted as valid JSON:
+//   * '"' and '\\' are backslash-escaped; \b \f \n \r \t use their short forms; every other byte
+//     below 0x20 becomes \u00XX (lower-case hex).
+//   * Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing above U+10FFFF) is
+//     copied through unchanged.
+//   * Every byte that is not part of a well-formed UTF-8 sequence is replaced by U+FFFD
+//     (the replacement character, bytes EF BF BD), one per offending byte, and counted in
+//     replaced_bytes(). We replace rather than invent an escape such as "\\x80" because that
+//     would be indistinguishable from the literal four characters \x80 in the data.
+//
+// The caller is responsible for structure (matching begin/end, a key before each value inside an
+// object); the writer does not validate it, it only tracks depth for complete().
+class JsonWriter {
+ public:
+  // Writes start at the buffer's current end; earlier content (e.g. previous lines) is left alone.
+  explicit JsonWriter(fmt::memory_buffer& out) : out_(out), start_(out.size()) {}
+
+  // Starts a new document at the buffer's current end (use after the caller cleared or consumed it).
+  void restart() {
+    start_ = out_.size();
+    depth_ = 0;
+  }
+
+  void begin_object() { open('{'); }
+  void end_object() { close('}'); }
+  void begin_array() { open('['); }
+  void end_array() { close(']'); }
+
+  // An object key; `name` is escaped like any string.
+  void key(std::string_view name) {
+    comma();
+    append_string(name);
+    out_.push_back(':');
+  }
+
+  void value(std::string_view s) {
+    comma();
+    append_string(s);
+  }
+  // Without this a string literal would pick the bool overload.
+  void value(const char* s) { value(std::string_view(s)); }
+  // A char would silently become a bool; write a one-character string_view instead.
+  void value(char) = delete;
+  void value(bool b) {
+    comma();
+    append_literal(b ? std::string_view("true") : std::string_view("false"));
+  }
+  template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+  void value(T v) {
+    comma();
+    const fmt::format_int text(v);
+    out_.append(text.data(), text.data() + text.size());
+  }
+  // Finite numbers in the shortest form that reads back to the same double; NaN and infinities
+  // have no JSON spelling and become null.
+  void value(double v);
+  void null() {
+    comma();
+    append_literal("null");
+  }
+
+  // Appends `json` verbatim as one value (it must be a complete, valid JSON value).
+  void raw(std::string_view json) {
+    comma();
+    out_.append(json.data(), json.data() + json.size());
+  }
+
+  template <typename T>
+  void key_value(std::string_view name, const T& v) {
+    key(name);
+    value(v);
+  }
+  void key_null(std::string_view name) {
+    key(name);
+    null();
+  }
+  void key_raw(std::string_view name, std::string_view json) {
+    key(name);
+    raw(json);
+  }
+
+  // The document written so far (from where this writer started).
+  std::string_view view() const {
+    return {out_.data() + start_, out_.size() - start_};
+  }
+  // True when something was written and every begin_* has its end_*.
+  bool complete() const { return depth_ == 0 && out_.size() > start_; }
+  int depth() const { return depth_; }
+  // Bytes of invalid UTF-8 replaced by U+FFFD since construction.
+  std::uint64_t replaced_bytes() const { return replaced_bytes_; }
+
+ private:
+  void comma() {
+    if (out_.size() == start_) return;
+    const char last = out_.data()[out_.size() - 1];
+    if (last != '{' && last != '[' && last != ':') out_.push_back(',');
+  }
+  void open(char c) {
+    comma();
+    out_.push_back(c);
+    ++depth_;
+  }
+  void close(char c) {
+    out_.push_back(c);
+    --depth_;
+  }
+  void append_literal(std::string_view s) { out_.append(s.data(), s.data() + s.size()); }
+  void append_string(std::string_view s);
+
+  fmt::memory_buffer& out_;
+  std::size_t start_;
+  int depth_ = 0;
+  std::uint64_t replaced_bytes_ = 0;
+};
+
+// Appends `s` as a quoted JSON string with the escaping described above; returns the number of
+// bytes replaced by U+FFFD.
+std::size_t append_json_string(fmt::memory_buffer& out, std::string_view s);
+
+}  // namespace dicomsentry
