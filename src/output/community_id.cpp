@@ -63,7 +63,9 @@ std::optional<std::uint8_t> icmp6_counterpart(std::uint8_t type) {
   }
 }
 
-// One digest context per thread, reused: creating an EVP_MD_CTX per call would allocate.
+// One digest context per thread, reused so that a call does not create and free one. OpenSSL 3.0
+// still allocates its provider state once per EVP_DigestInit (measured; copying a prepared
+// context allocates too), so callers should compute the ID once per flow and keep it.
 class Sha1 {
  public:
   Sha1() : md_(EVP_MD_fetch(nullptr, "SHA1", nullptr)), ctx_(EVP_MD_CTX_new()) {}
