@@ -64,6 +64,16 @@ class FlowTable {
   // Ends every flow (end of input or shutdown).
   void end_all(FlowEndReason reason);
 
+  // Visits every active flow (oldest first within each timeout class).
+  template <typename Visitor>
+  void for_each_active(Visitor&& visit) {
+    for (std::uint32_t head : list_head_) {
+      for (std::uint32_t index = head; index != Flow::kNoFlow; index = at(index).lru_next) {
+        visit(at(index));
+      }
+    }
+  }
+
   const FlowTableCounters& counters() const { return counters_; }
   std::uint32_t capacity() const { return max_flows_; }
   static constexpr std::size_t bytes_per_flow() { return sizeof(Flow) + sizeof(std::uint32_t); }

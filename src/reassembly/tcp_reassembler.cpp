@@ -389,4 +389,13 @@ void TcpReassembler::on_flow_end(Flow& flow, TimestampNs ts) {
   }
 }
 
+void TcpReassembler::release(Flow& flow) {
+  for (StreamState& stream : flow.stream) {
+    if (stream.extra != nullptr) {
+      pool_.release_extra(stream.extra);
+      stream.extra = nullptr;
+    }
+  }
+}
+
 }  // namespace dicomsentry

@@ -54,6 +54,9 @@ class TcpReassembler {
   // both directions, and give back the flow's memory.
   void on_flow_end(Flow& flow, TimestampNs ts);
 
+  // Gives back a flow's memory without telling the consumer (teardown without a flush).
+  void release(Flow& flow);
+
   const ReassemblyCounters& counters() const { return counters_; }
   const SegmentPool& pool() const { return pool_; }
 

@@ -1,0 +1,57 @@
+// One worker's packet path: decode -> flow table -> TCP reassembly -> stream consumer.
+#pragma once
+
+#include <cstdint>
+
+#include "decode/decoder.hpp"
+#include "flow/flow_table.hpp"
+#include "flow/tcp_tracker.hpp"
+#include "reassembly/tcp_reassembler.hpp"
+
+namespace dicomsentry {
+
+struct PipelineConfig {
+  DecodeOptions decode;
+  FlowConfig flow;
+  ReassemblyConfig reassembly;
+};
+
+// Owns the per-worker state; never allocates per packet in steady state. Flow records go to
+// `flow_records` (e.g. the EVE writer) after the reassembler has flushed the flow's streams.
+class Pipeline final : public FlowEndHandler {
+ public:
+  Pipeline(const PipelineConfig& config, StreamConsumer& consumer, FlowEndHandler* flow_records);
+  ~Pipeline() override;
+  Pipeline(const Pipeline&) = delete;
+  Pipeline& operator=(const Pipeline&) = delete;
+
+  void process(const PacketView& packet);
+  // Ends every flow (end of input or shutdown) so each gets its record.
+  void finish();
+
+  const DecodeCounters& decode_counters() const { return decode_counters_; }
+  const FlowTableCounters& flow_counters() const { return flows_.counters(); }
+  const ReassemblyCounters& reassembly_counters() const { return reassembler_.counters(); }
+  const SegmentPool& segment_pool() const { return reassembler_.pool(); }
+  const FlowTable& flow_table() const { return flows_; }
+  TimestampNs first_ts() const { return first_ts_; }
+  TimestampNs last_ts() const { return now_; }
+
+ private:
+  void on_flow_end(Flow& flow) override;
+
+  static constexpr TimestampNs kExpiryIntervalNs = 1'000'000'000;  // check timeouts once a second
+
+  PipelineConfig config_;
+  FlowEndHandler* flow_records_;
+  DecodeCounters decode_counters_;
+  DecodedPacket decoded_;
+  TcpReassembler reassembler_;
+  FlowTable flows_;
+  TimestampNs first_ts_ = 0;
+  TimestampNs now_ = 0;  // latest packet time: the pipeline's clock
+  TimestampNs next_expiry_ = 0;
+  bool started_ = false;
+};
+
+}  // namespace dicomsentry
