@@ -10,8 +10,9 @@
 
 namespace dicomsentry {
 
-// 802.1Q/802.1ad tags kept per packet. Deeper stacks are decoded but counted as
-// `vlan.too_many` and only the outermost kMaxVlans IDs are kept.
+// 802.1Q/802.1ad tags kept per packet. Deeper stacks are decoded (up to kMaxVlanDepth in
+// decoder.hpp, beyond which the packet is `vlan.too_many`) but only the outermost kMaxVlans
+// IDs are kept; `vlan_depth` tells how many tags there were.
 inline constexpr std::size_t kMaxVlans = 3;
 
 // An IPv4 address is held in the first 4 bytes, the rest zero; `version` tells which.
@@ -40,6 +41,10 @@ struct TcpOptions {
   bool has_timestamps = false;
   std::uint32_t ts_value = 0;
   std::uint32_t ts_echo = 0;
+  std::uint8_t sack_blocks = 0;     // SACK blocks in this segment (0..4); edges not kept
+  // An option had a bad length or ran past the header (`tcp.bad_option`): the segment is still
+  // decoded, as Suricata does, and the options read before the bad one are kept.
+  bool malformed = false;
 };
 
 struct TcpHeader {
@@ -100,7 +105,8 @@ struct DecodedPacket {
   DecodeResult result = DecodeResult::kMalformed;
   DecodeReason reason = DecodeReason::kCount;   // set when result == kMalformed
 
-  std::uint8_t vlan_count = 0;
+  std::uint8_t vlan_count = 0;     // IDs kept in vlan_ids, outermost first (<= kMaxVlans)
+  std::uint8_t vlan_depth = 0;     // tags on the frame (>= vlan_count)
   std::array<std::uint16_t, kMaxVlans> vlan_ids{};
 
   std::uint8_t ip_version = 0;     // 4 or 6
@@ -112,7 +118,7 @@ struct DecodedPacket {
 
   std::uint16_t src_port = 0;
   std::uint16_t dst_port = 0;
-  TcpHeader tcp;
+  TcpHeader tcp;                   // valid only when result == kTcp (not reset otherwise)
 
   ByteView ip_packet;  // from the IP header to the end of the IP datagram (padding removed)
   ByteView payload;    // transport payload, clipped to the IP length and to what was captured

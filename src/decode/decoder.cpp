@@ -1,0 +1,211 @@
+// Link-layer decoding (Ethernet, VLAN, Linux SLL/SLL2, BSD NULL/LOOP, raw IP) and the counters.
+#include "decode/decoder.hpp"
+
+#include <algorithm>
+
+#include "decode/decode_internal.hpp"
+
+namespace dicomsentry {
+
+using decode_detail::DecodeState;
+using decode_detail::malformed;
+
+namespace {
+
+constexpr std::size_t kEthernetHeaderLength = 14;  // dst(6) src(6) ethertype(2)
+constexpr std::size_t kVlanTagLength = 4;          // TCI(2) inner ethertype(2)
+constexpr std::size_t kSllHeaderLength = 16;       // protocol at offset 14
+constexpr std::size_t kSll2HeaderLength = 20;      // protocol at offset 0
+constexpr std::size_t kLoopbackHeaderLength = 4;   // address family, 32 bits
+
+constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
+constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
+// IEEE 802.3 §3.2.6: values below 0x0600 are a length (802.3 + LLC/SNAP), not an ethertype.
+// LLC/SNAP-encapsulated IP is not used on Ethernet LANs, so such frames are kNotIp.
+constexpr std::uint16_t kMinEtherType = 0x0600;
+constexpr std::uint16_t kVlanIdMask = 0x0fff;
+
+// 802.1Q, 802.1ad, and the pre-standard QinQ types still emitted by some switches.
+constexpr bool is_vlan_ethertype(std::uint16_t type) {
+  return type == 0x8100 || type == 0x88a8 || type == 0x9100 || type == 0x9200;
+}
+
+// Address families in a NULL/LOOP header. AF_INET is 2 everywhere; AF_INET6 differs per OS.
+constexpr std::uint32_t kAfInet = 2;
+constexpr bool is_af_inet6(std::uint32_t family) {
+  return family == 24 /* NetBSD, OpenBSD */ || family == 28 /* FreeBSD */ ||
+         family == 30 /* macOS */;
+}
+constexpr bool is_known_family(std::uint32_t family) {
+  return family == kAfInet || is_af_inet6(family);
+}
+
+DecodeResult decode_by_family(std::uint32_t family, ByteView rest, DecodeState& state) {
+  if (family == kAfInet) return decode_detail::decode_ipv4(rest, state);
+  return decode_detail::decode_ipv6(rest, state);
+}
+
+// LINKTYPE_RAW carries either version; the first nibble says which.
+DecodeResult decode_raw_ip(ByteView bytes, DecodeState& state) {
+  if (bytes.empty()) return malformed(state, DecodeReason::kIpUnknownVersion);
+  const std::uint8_t version = load_u8(bytes.data()) >> 4;
+  if (version == 4) return decode_detail::decode_ipv4(bytes, state);
+  if (version == 6) return decode_detail::decode_ipv6(bytes, state);
+  return malformed(state, DecodeReason::kIpUnknownVersion);
+}
+
+DecodeResult decode_link(const PacketView& packet, DecodeState& state) {
+  const ByteView bytes = packet.bytes;
+  DecodeCounters& counters = state.counters;
+  switch (packet.link_type) {
+    case LinkType::kEthernet: {
+      if (bytes.size() < kEthernetHeaderLength) {
+        return malformed(state, DecodeReason::kEthernetTruncated);
+      }
+      ++counters.ethernet;
+      const std::uint16_t type = load_be16(bytes.data() + 12);
+      if (type < kMinEtherType) return DecodeResult::kNotIp;
+      return decode_detail::decode_ethertype(type, bytes.subspan(kEthernetHeaderLength), state);
+    }
+    case LinkType::kLinuxSll: {
+      if (bytes.size() < kSllHeaderLength) return malformed(state, DecodeReason::kSllTruncated);
+      ++counters.linux_sll;
+      return decode_detail::decode_ethertype(load_be16(bytes.data() + 14),
+                                             bytes.subspan(kSllHeaderLength), state);
+    }
+    case LinkType::kLinuxSll2: {
+      if (bytes.size() < kSll2HeaderLength) return malformed(state, DecodeReason::kSll2Truncated);
+      ++counters.linux_sll;
+      return decode_detail::decode_ethertype(load_be16(bytes.data()),
+                                             bytes.subspan(kSll2HeaderLength), state);
+    }
+    case LinkType::kNull: {
+      if (bytes.size() < kLoopbackHeaderLength) {
+        return malformed(state, DecodeReason::kNullTruncated);
+      }
+      // The family is in the writer's byte order, which the file does not record; the two
+      // readings never collide (a valid family read the wrong way round is >= 2^24).
+      std::uint32_t family = load_le32(bytes.data());
+      if (!is_known_family(family)) family = load_be32(bytes.data());
+      if (!is_known_family(family)) return malformed(state, DecodeReason::kNullUnknownFamily);
+      ++counters.loopback;
+      return decode_by_family(family, bytes.subspan(kLoopbackHeaderLength), state);
+    }
+    case LinkType::kLoop: {
+      if (bytes.size() < kLoopbackHeaderLength) {
+        return malformed(state, DecodeReason::kNullTruncated);
+      }
+      const std::uint32_t family = load_be32(bytes.data());
+      if (!is_known_family(family)) return malformed(state, DecodeReason::kNullUnknownFamily);
+      ++counters.loopback;
+      return decode_by_family(family, bytes.subspan(kLoopbackHeaderLength), state);
+    }
+    case LinkType::kRaw:
+      ++counters.raw_ip;
+      return decode_raw_ip(bytes, state);
+    case LinkType::kIpv4:
+      ++counters.raw_ip;
+      return decode_detail::decode_ipv4(bytes, state);
+    case LinkType::kIpv6:
+      ++counters.raw_ip;
+      return decode_detail::decode_ipv6(bytes, state);
+  }
+  return malformed(state, DecodeReason::kLinkUnsupported);
+}
+
+void count_outcome(DecodeResult result, const DecodedPacket& out, DecodeCounters& counters) {
+  switch (result) {
+    case DecodeResult::kTcp: ++counters.tcp; break;
+    case DecodeResult::kUdp: ++counters.udp; break;
+    case DecodeResult::kOtherIp: ++counters.other_ip; break;
+    case DecodeResult::kNotIp: ++counters.not_ip; break;
+    case DecodeResult::kMalformed:
+      ++counters.malformed;
+      ++counters.by_reason[decode_detail::reason_index(out.reason)];
+      break;
+  }
+}
+
+}  // namespace
+
+namespace decode_detail {
+
+DecodeResult decode_ethertype(std::uint16_t ethertype, ByteView rest, DecodeState& state) {
+  DecodedPacket& out = state.out;
+  std::size_t depth = 0;
+  while (is_vlan_ethertype(ethertype)) {
+    if (depth == kMaxVlanDepth) return malformed(state, DecodeReason::kVlanTooMany);
+    if (rest.size() < kVlanTagLength) return malformed(state, DecodeReason::kVlanTruncated);
+    if (depth < kMaxVlans) out.vlan_ids[depth] = load_be16(rest.data()) & kVlanIdMask;
+    ethertype = load_be16(rest.data() + 2);
+    rest = rest.subspan(kVlanTagLength);
+    ++depth;
+  }
+  if (depth != 0) {
+    out.vlan_depth = static_cast<std::uint8_t>(depth);
+    out.vlan_count = static_cast<std::uint8_t>(std::min(depth, kMaxVlans));
+    ++state.counters.vlan_tagged;
+  }
+  if (ethertype == kEtherTypeIpv4) return decode_ipv4(rest, state);
+  if (ethertype == kEtherTypeIpv6) return decode_ipv6(rest, state);
+  return DecodeResult::kNotIp;  // ARP, LLDP, 802.3 length inside a tag, ...
+}
+
+}  // namespace decode_detail
+
+DecodeResult decode_packet(const PacketView& packet, const DecodeOptions& options,
+                           DecodedPacket& out, DecodeCounters& counters) {
+  // Reset only what every result reads; the layers set the rest as they decode it.
+  out.reason = DecodeReason::kCount;
+  out.vlan_count = 0;
+  out.vlan_depth = 0;
+  out.vlan_ids = {};
+  out.ip_version = 0;
+  out.ip_proto = 0;
+  out.ttl = 0;
+  out.is_fragment = false;
+  out.src_port = 0;
+  out.dst_port = 0;
+  out.ip_packet = {};
+  out.payload = {};
+  out.payload_wire_length = 0;
+
+  const std::size_t captured = packet.bytes.size();
+  const std::size_t missing =
+      packet.original_length > captured ? packet.original_length - captured : 0;
+  ++counters.packets;
+  counters.bytes += captured;
+  if (missing != 0) ++counters.snaplen_cut;
+
+  DecodeState state{options, out, counters, missing};
+  const DecodeResult result = decode_link(packet, state);
+  out.result = result;
+  count_outcome(result, out, counters);
+  return result;
+}
+
+DecodeCounters& DecodeCounters::operator+=(const DecodeCounters& other) {
+  for (std::size_t i = 0; i < kDecodeReasonCount; ++i) {
+    by_reason[i] += other.by_reason[i];
+    anomalies[i] += other.anomalies[i];
+  }
+  packets += other.packets;
+  bytes += other.bytes;
+  snaplen_cut += other.snaplen_cut;
+  ethernet += other.ethernet;
+  linux_sll += other.linux_sll;
+  loopback += other.loopback;
+  raw_ip += other.raw_ip;
+  vlan_tagged += other.vlan_tagged;
+  ipv4 += other.ipv4;
+  ipv6 += other.ipv6;
+  icmp += other.icmp;
+  tcp += other.tcp;
+  udp += other.udp;
+  other_ip += other.other_ip;
+  not_ip += other.not_ip;
+  malformed += other.malformed;
+  return *this;
+}
+
+}  // namespace dicomsentry
