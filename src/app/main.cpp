@@ -1,2 +1,49 @@
-// dicomsentry: command line entry point (being built; see issue "Core pipeline").
-int main() { return 0; }
+// dicomsentry command line: parse options, run, map outcomes to exit status (0, 1, 2).
+#include <cstdio>
+#include <string>
+
+#include <CLI/CLI.hpp>
+
+#include "pipeline/run.hpp"
+
+int main(int argc, char** argv) {
+  dicomsentry::RunOptions options;
+  CLI::App app{"dicomsentry: DICOM network traffic inspector", "dicomsentry"};
+  app.set_version_flag("-V,--version", "dicomsentry 0.1.0");
+  app.add_option("-r,--read", options.files, "Read a pcap or pcapng file (repeatable)")
+      ->check(CLI::ExistingFile);
+  app.add_option("-i,--interface", options.interface, "Capture live from this interface");
+  app.add_option("-f,--filter", options.bpf, "BPF filter, applied to files and live capture");
+  app.add_option("-l,--log-dir", options.log_dir, "Directory for eve.json")->capture_default_str();
+  app.add_option("--eve", options.eve_path, "EVE output path instead of <log-dir>/eve.json; - for stdout");
+  app.add_flag("-k,--checksum-validation", options.pipeline.decode.validate_checksums,
+               "Validate IPv4/TCP/UDP checksums (off by default: offload makes them wrong)");
+  app.add_option("--flow-memcap", options.pipeline.flow.memcap_bytes, "Bytes for flow records")
+      ->capture_default_str();
+  app.add_option("--stream-memcap", options.pipeline.reassembly.memcap_bytes,
+                 "Bytes for out-of-order TCP segments")
+      ->capture_default_str();
+  app.add_option("-s,--snaplen", options.snaplen, "Live capture snap length")->capture_default_str();
+  app.add_option("-B,--buffer-size", options.buffer_size, "Live capture kernel buffer in bytes")
+      ->capture_default_str();
+  bool no_promiscuous = false;
+  app.add_flag("-p,--no-promiscuous", no_promiscuous, "Do not put the interface in promiscuous mode");
+  app.add_option("-c,--count", options.max_packets, "Stop after this many packets (live)");
+  app.add_option("--duration", options.max_seconds, "Stop after this many seconds (live)");
+
+  try {
+    app.parse(argc, argv);
+    if (options.files.empty() == options.interface.empty()) {
+      throw CLI::ValidationError("input", "give one or more -r FILE, or -i IFACE");
+    }
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::fprintf(stderr, "dicomsentry: %s\nRun with --help for usage.\n", e.what());
+    return 2;
+  }
+  options.promiscuous = !no_promiscuous;
+  return dicomsentry::run(options, stderr);
+}

@@ -75,6 +75,11 @@ class FlowTable {
   }
 
   const FlowTableCounters& counters() const { return counters_; }
+  // Bytes of flow records and buckets allocated so far.
+  std::uint64_t memuse() const {
+    return chunks_.size() * (std::uint64_t{1} << kChunkBits) * sizeof(Flow) +
+           buckets_.size() * sizeof(std::uint32_t);
+  }
   std::uint32_t capacity() const { return max_flows_; }
   static constexpr std::size_t bytes_per_flow() { return sizeof(Flow) + sizeof(std::uint32_t); }
 

@@ -1,0 +1,254 @@
+// EVE `flow` and `stats` records, with Suricata's field names where Suricata has them.
+#include "output/eve_writer.hpp"
+
+#include <arpa/inet.h>
+
+#include <array>
+
+#include "output/community_id.hpp"
+
+namespace dicomsentry {
+
+namespace {
+
+struct IpText {
+  std::array<char, INET6_ADDRSTRLEN> chars{};
+  std::string_view view() const { return chars.data(); }
+};
+
+IpText format_ip(std::uint8_t version, const IpAddress& ip) {
+  IpText text;
+  inet_ntop(version == 6 ? AF_INET6 : AF_INET, ip.bytes.data(), text.chars.data(),
+            text.chars.size());
+  return text;
+}
+
+std::string_view proto_name(std::uint8_t proto, fmt::memory_buffer& scratch) {
+  switch (proto) {
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 1: return "ICMP";
+    case 58: return "IPv6-ICMP";
+    default:
+      scratch.clear();
+      fmt::format_to(std::back_inserter(scratch), "{}", proto);
+      return {scratch.data(), scratch.size()};
+  }
+}
+
+// Suricata's coarse flow state.
+std::string_view flow_state_name(const Flow& flow) {
+  if (flow.key.ip_proto != static_cast<std::uint8_t>(IpProto::kTcp)) {
+    return flow.packets[0] && flow.packets[1] ? "established" : "new";
+  }
+  switch (flow.tcp_state) {
+    case TcpState::kNone:
+    case TcpState::kSynSent:
+    case TcpState::kSynReceived: return "new";
+    case TcpState::kEstablished:
+    case TcpState::kClosing: return "established";
+    case TcpState::kClosed: return "closed";
+  }
+  return "new";
+}
+
+void write_tcp_flags(JsonWriter& json, std::string_view key, std::uint8_t flags) {
+  std::array<char, 2> text{};
+  constexpr char kDigits[] = "0123456789abcdef";
+  text[0] = kDigits[flags >> 4];
+  text[1] = kDigits[flags & 0xf];
+  json.key_value(key, std::string_view(text.data(), 2));
+}
+
+void write_stream(JsonWriter& json, std::string_view key, const StreamState& stream) {
+  json.key(key);
+  json.begin_object();
+  json.key_value("bytes", stream.offset - stream.gap_bytes);
+  json.key_value("gaps", stream.gaps);
+  json.key_value("gap_bytes", stream.gap_bytes);
+  json.key_value("retransmissions", stream.retransmissions);
+  json.key_value("overlaps", stream.overlaps);
+  json.key_value("overlap_conflicts", stream.overlap_conflicts);
+  json.key_value("midstream", (stream.flags & StreamState::kMidstream) != 0);
+  json.end_object();
+}
+
+}  // namespace
+
+EveWriter::EveWriter(EveSink& sink, std::uint16_t community_id_seed)
+    : sink_(sink), seed_(community_id_seed) {}
+
+void EveWriter::begin_record(JsonWriter& json, TimestampNs ts, std::string_view event_type) {
+  json.begin_object();
+  json.key_value("timestamp", timestamps_.format(ts));
+  json.key_value("event_type", event_type);
+}
+
+void EveWriter::write_flow_header(JsonWriter& json, const Flow& flow) {
+  const FlowKey& key = flow.key;
+  const bool client_lo = flow.client_is_lo;
+  const IpAddress& src = client_lo ? key.lo_ip : key.hi_ip;
+  const IpAddress& dst = client_lo ? key.hi_ip : key.lo_ip;
+  const std::uint16_t sport = client_lo ? key.lo_port : key.hi_port;
+  const std::uint16_t dport = client_lo ? key.hi_port : key.lo_port;
+  json.key_value("flow_id", flow.flow_id);
+  json.key_value("src_ip", format_ip(key.ip_version, src).view());
+  const bool has_ports = key.ip_proto == 6 || key.ip_proto == 17;
+  if (has_ports) json.key_value("src_port", sport);
+  json.key_value("dest_ip", format_ip(key.ip_version, dst).view());
+  if (has_ports) json.key_value("dest_port", dport);
+  fmt::memory_buffer scratch;
+  json.key_value("proto", proto_name(key.ip_proto, scratch));
+  if (key.vlan_count > 0) {
+    json.key("vlan");
+    json.begin_array();
+    for (std::size_t i = 0; i < key.vlan_count; ++i) json.value(key.vlan_ids[i]);
+    json.end_array();
+  }
+  const CommunityId id = community_id_v1(key.ip_version, src, dst, key.ip_proto, sport, dport, seed_);
+  if (!id.empty()) json.key_value("community_id", id.view());
+}
+
+void EveWriter::on_flow_end(Flow& flow) {
+  buffer_.clear();
+  JsonWriter json(buffer_);
+  begin_record(json, flow.last_ts, "flow");
+  write_flow_header(json, flow);
+
+  json.key("flow");
+  json.begin_object();
+  json.key_value("pkts_toserver", flow.packets[0]);
+  json.key_value("pkts_toclient", flow.packets[1]);
+  json.key_value("bytes_toserver", flow.bytes[0]);
+  json.key_value("bytes_toclient", flow.bytes[1]);
+  json.key_value("start", timestamps_.format(flow.first_ts));
+  json.key_value("end", timestamps_.format(flow.last_ts));
+  json.key_value("age", (flow.last_ts - flow.first_ts) / 1'000'000'000);
+  json.key_value("state", flow_state_name(flow));
+  json.key_value("reason", flow_end_reason_name(flow.end_reason));
+  json.key_value("midstream", static_cast<bool>(flow.midstream));
+  json.end_object();
+
+  if (flow.key.ip_proto == static_cast<std::uint8_t>(IpProto::kTcp)) {
+    const std::uint8_t all = flow.tcp_flags[0] | flow.tcp_flags[1];
+    json.key("tcp");
+    json.begin_object();
+    write_tcp_flags(json, "tcp_flags", all);
+    write_tcp_flags(json, "tcp_flags_ts", flow.tcp_flags[0]);
+    write_tcp_flags(json, "tcp_flags_tc", flow.tcp_flags[1]);
+    if (all & tcp_flag::kSyn) json.key_value("syn", true);
+    if (all & tcp_flag::kFin) json.key_value("fin", true);
+    if (all & tcp_flag::kRst) json.key_value("rst", true);
+    if (all & tcp_flag::kPsh) json.key_value("psh", true);
+    if (all & tcp_flag::kAck) json.key_value("ack", true);
+    json.key_value("state", tcp_state_name(flow.tcp_state));
+    json.end_object();
+
+    json.key("reassembly");
+    json.begin_object();
+    write_stream(json, "toserver", flow.stream[0]);
+    write_stream(json, "toclient", flow.stream[1]);
+    json.end_object();
+  }
+  json.end_object();
+  sink_.write_line(json.view());
+  ++flow_events_;
+}
+
+void EveWriter::write_stats(const StatsSnapshot& stats) {
+  buffer_.clear();
+  JsonWriter json(buffer_);
+  begin_record(json, stats.ts, "stats");
+  json.key("stats");
+  json.begin_object();
+  json.key_value("uptime", (stats.ts - stats.first_ts) / 1'000'000'000);
+
+  json.key("capture");
+  json.begin_object();
+  json.key_value("inputs", stats.capture.inputs);
+  json.key_value("inputs_failed", stats.capture.inputs_failed);
+  json.key_value("packets", stats.capture.packets);
+  json.key_value("bytes", stats.capture.bytes);
+  json.key_value("filtered_out", stats.capture.filtered_out);
+  json.key_value("skipped_blocks", stats.capture.skipped_blocks);
+  json.key_value("kernel_packets", stats.capture.kernel_received);
+  json.key_value("kernel_drops", stats.capture.kernel_dropped);
+  json.key_value("kernel_ifdrops", stats.capture.interface_dropped);
+  json.end_object();
+
+  const DecodeCounters& d = stats.decode;
+  json.key("decoder");
+  json.begin_object();
+  json.key_value("pkts", d.packets);
+  json.key_value("bytes", d.bytes);
+  json.key_value("ethernet", d.ethernet);
+  json.key_value("linux_sll", d.linux_sll);
+  json.key_value("loopback", d.loopback);
+  json.key_value("raw", d.raw_ip);
+  json.key_value("vlan", d.vlan_tagged);
+  json.key_value("ipv4", d.ipv4);
+  json.key_value("ipv6", d.ipv6);
+  json.key_value("tcp", d.tcp);
+  json.key_value("udp", d.udp);
+  json.key_value("icmp", d.icmp);
+  json.key_value("other_ip", d.other_ip);
+  json.key_value("not_ip", d.not_ip);
+  json.key_value("invalid", d.malformed);
+  json.key_value("snaplen_cut", d.snaplen_cut);
+  json.key("invalid_by_reason");
+  json.begin_object();
+  for (std::size_t i = 0; i < kDecodeReasonCount; ++i) {
+    if (d.by_reason[i] != 0) json.key_value(decode_reason_name(static_cast<DecodeReason>(i)), d.by_reason[i]);
+  }
+  json.end_object();
+  json.key("event");
+  json.begin_object();
+  for (std::size_t i = 0; i < kDecodeReasonCount; ++i) {
+    if (d.anomalies[i] != 0) json.key_value(decode_reason_name(static_cast<DecodeReason>(i)), d.anomalies[i]);
+  }
+  json.end_object();
+  json.end_object();
+
+  json.key("flow");
+  json.begin_object();
+  json.key_value("created", stats.flow.created);
+  json.key_value("active", stats.flow.active);
+  json.key_value("active_high_water", stats.flow.active_high_water);
+  json.key_value("ended_timeout", stats.flow.ended_timeout);
+  json.key_value("ended_evicted", stats.flow.ended_evicted);
+  json.key_value("ended_reused", stats.flow.ended_reused);
+  json.key_value("ended_shutdown", stats.flow.ended_shutdown);
+  json.key_value("memuse", stats.flow_memuse);
+  json.key_value("memcap", stats.flow_memcap);
+  json.end_object();
+
+  const ReassemblyCounters& r = stats.reassembly;
+  json.key("tcp");
+  json.begin_object();
+  json.key_value("segments", r.segments);
+  json.key_value("in_order", r.in_order);
+  json.key_value("out_of_order", r.out_of_order);
+  json.key_value("retransmissions", r.retransmissions);
+  json.key_value("overlaps", r.overlaps);
+  json.key_value("overlap_conflicts", r.overlap_conflicts);
+  json.key_value("gaps", r.gaps);
+  json.key_value("gap_bytes", r.gap_bytes);
+  json.key_value("gaps_by_ack", r.gaps_by_ack);
+  json.key_value("gaps_by_cap", r.gaps_by_cap);
+  json.key_value("gaps_at_close", r.gaps_at_close);
+  json.key_value("gaps_by_snaplen", r.gaps_by_snaplen);
+  json.key_value("out_of_window", r.out_of_window);
+  json.key_value("bytes_delivered", r.bytes_delivered);
+  json.key_value("stash_copies", r.stash_copies);
+  json.key_value("consumer_stalls", r.consumer_stalls);
+  json.key_value("reassembly_memuse", stats.reassembly_memuse);
+  json.key_value("reassembly_memuse_high_water", stats.reassembly_high_water);
+  json.key_value("reassembly_memcap", stats.reassembly_memcap);
+  json.end_object();
+
+  json.end_object();
+  json.end_object();
+  sink_.write_line(json.view());
+}
+
+}  // namespace dicomsentry

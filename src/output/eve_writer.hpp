@@ -1,0 +1,65 @@
+// EVE JSON records: `flow` events (one per ended flow) and the final `stats` event.
+#pragma once
+
+#include <cstdint>
+
+#include <fmt/format.h>
+
+#include "decode/decoder.hpp"
+#include "flow/flow_table.hpp"
+#include "output/eve_sink.hpp"
+#include "output/eve_timestamp.hpp"
+#include "output/json_writer.hpp"
+#include "reassembly/tcp_reassembler.hpp"
+
+namespace dicomsentry {
+
+// Counters of the capture stage, summed over every input.
+struct CaptureCounters {
+  std::uint64_t inputs = 0;            // files or interfaces opened
+  std::uint64_t inputs_failed = 0;     // could not be opened, or ended with an error
+  std::uint64_t packets = 0;           // records read
+  std::uint64_t bytes = 0;             // captured bytes read
+  std::uint64_t filtered_out = 0;      // rejected by the BPF filter
+  std::uint64_t skipped_blocks = 0;    // pcapng blocks of unknown type
+  std::uint64_t kernel_received = 0;   // live: pcap_stats ps_recv
+  std::uint64_t kernel_dropped = 0;    // live: ps_drop
+  std::uint64_t interface_dropped = 0; // live: ps_ifdrop
+};
+
+// Everything the `stats` event reports, gathered by the caller.
+struct StatsSnapshot {
+  TimestampNs ts = 0;                  // time of the last packet
+  TimestampNs first_ts = 0;
+  CaptureCounters capture;
+  DecodeCounters decode;
+  FlowTableCounters flow;
+  std::uint64_t flow_memuse = 0;       // bytes of flow records and buckets allocated
+  std::uint64_t flow_memcap = 0;
+  ReassemblyCounters reassembly;
+  std::uint64_t reassembly_memuse = 0;
+  std::uint64_t reassembly_high_water = 0;
+  std::uint64_t reassembly_memcap = 0;
+};
+
+class EveWriter final : public FlowEndHandler {
+ public:
+  explicit EveWriter(EveSink& sink, std::uint16_t community_id_seed = 0);
+
+  void on_flow_end(Flow& flow) override;  // writes the flow's `flow` event
+  void write_stats(const StatsSnapshot& stats);
+
+  std::uint64_t flow_events() const { return flow_events_; }
+
+ private:
+  void begin_record(JsonWriter& json, TimestampNs ts, std::string_view event_type);
+  void write_flow_header(JsonWriter& json, const Flow& flow);
+
+  EveSink& sink_;
+  std::uint16_t seed_;
+  fmt::memory_buffer buffer_;
+  EveTimestampFormatter timestamps_;
+  std::uint64_t flow_events_ = 0;
+};
+
+}  // namespace dicomsentry

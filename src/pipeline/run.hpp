@@ -1,0 +1,33 @@
+// Runs the pipeline over capture files or a live interface and writes the EVE log.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "pipeline/pipeline.hpp"
+
+namespace dicomsentry {
+
+struct RunOptions {
+  std::vector<std::string> files;   // -r, in order
+  std::string interface;            // -i (live)
+  std::string bpf;                  // -f, applied to files and live capture alike
+  std::string log_dir = ".";        // -l
+  std::string eve_path;             // --eve: "-" is stdout; empty means <log_dir>/eve.json
+  PipelineConfig pipeline;
+  // Live capture settings.
+  std::uint32_t snaplen = 262144;
+  std::uint32_t buffer_size = 64u << 20;
+  bool promiscuous = true;
+  bool immediate = true;
+  std::uint64_t max_packets = 0;    // 0: no limit (live: stop after this many)
+  double max_seconds = 0;           // live: stop after this long; 0 means until a signal
+};
+
+// Exit status as the CLI documents it: 0 clean, 1 when an input was bad or cut short (what
+// was read before is still processed and reported) or another runtime error happened.
+int run(const RunOptions& options, std::FILE* errors);
+
+}  // namespace dicomsentry
