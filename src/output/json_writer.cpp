@@ -1,8 +1,10 @@
 // JSON string escaping with UTF-8 validation, and double formatting, for JsonWriter.
 #include "output/json_writer.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
+#include <cstring>
 
 namespace dicomsentry {
 namespace {
@@ -19,28 +21,39 @@ constexpr std::array<std::uint8_t, 128> kNeedsEscape = [] {
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr char kHex[] = "0123456789abcdef";
 
-void append(fmt::memory_buffer& out, const char* begin, const char* end) { out.append(begin, end); }
+// Worst-case output per input byte: a control byte becomes \u00XX.
+constexpr std::size_t kMaxExpansion = 6;
+// Strings are escaped in chunks so that a huge value does not reserve six times its size at once.
+constexpr std::size_t kChunk = 4096;
 
-void append_escape(fmt::memory_buffer& out, unsigned char c) {
-  char buf[6] = {'\\', 0, 0, 0, 0, 0};
-  std::size_t n = 2;
+char* write_escape(char* p, unsigned char c) {
+  *p++ = '\\';
   switch (c) {
-    case '"': buf[1] = '"'; break;
-    case '\\': buf[1] = '\\'; break;
-    case '\b': buf[1] = 'b'; break;
-    case '\f': buf[1] = 'f'; break;
-    case '\n': buf[1] = 'n'; break;
-    case '\r': buf[1] = 'r'; break;
-    case '\t': buf[1] = 't'; break;
+    case '"': *p++ = '"'; break;
+    case '\\': *p++ = '\\'; break;
+    case '\b': *p++ = 'b'; break;
+    case '\f': *p++ = 'f'; break;
+    case '\n': *p++ = 'n'; break;
+    case '\r': *p++ = 'r'; break;
+    case '\t': *p++ = 't'; break;
     default:
-      buf[1] = 'u';
-      buf[2] = '0';
-      buf[3] = '0';
-      buf[4] = kHex[c >> 4];
-      buf[5] = kHex[c & 0xf];
-      n = 6;
+      *p++ = 'u';
+      *p++ = '0';
+      *p++ = '0';
+      *p++ = kHex[c >> 4];
+      *p++ = kHex[c & 0xf];
   }
-  append(out, buf, buf + n);
+  return p;
+}
+
+// True if any of the 8 bytes in `w` is a control byte, '"', '\\' or >= 0x80 (the classic
+// "has zero byte" / "has byte less than n" bit tricks; exact for n <= 128).
+bool needs_attention(std::uint64_t w) {
+  constexpr std::uint64_t k01 = 0x0101010101010101ULL;
+  constexpr std::uint64_t k80 = 0x8080808080808080ULL;
+  auto has_zero = [](std::uint64_t v) { return (v - k01) & ~v & k80; };
+  const std::uint64_t below_space = (w - k01 * 0x20) & ~w & k80;
+  return ((w & k80) | below_space | has_zero(w ^ (k01 * '"')) | has_zero(w ^ (k01 * '\\'))) != 0;
 }
 
 bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
@@ -67,49 +80,83 @@ std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avail) {
   return 0;  // 0x80..0xC1 (stray continuation or overlong lead) and 0xF5..0xFF
 }
 
-}  // namespace
-
-std::size_t append_json_string(fmt::memory_buffer& out, std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* const end = p + s.size();
-  std::size_t replaced = 0;
-  out.push_back('"');
-  while (p < end) {
-    // Copy the longest run that needs no attention in one append.
-    const auto* run = p;
-    while (p < end && *p < 0x80 && kNeedsEscape[*p] == 0) ++p;
-    if (p != run) append(out, reinterpret_cast<const char*>(run), reinterpret_cast<const char*>(p));
-    if (p == end) break;
-    if (*p < 0x80) {
-      append_escape(out, *p);
-      ++p;
+// Escapes input from `in` up to at least `chunk_end` (a UTF-8 sequence may run up to 3 bytes
+// past it, never past `end`) into `p`, which has room for kMaxExpansion bytes per input byte.
+char* escape_chunk(char* p, const unsigned char*& in, const unsigned char* chunk_end,
+                   const unsigned char* end, std::uint64_t& replaced) {
+  while (in < chunk_end) {
+    while (chunk_end - in >= 8) {
+      std::uint64_t w;
+      std::memcpy(&w, in, 8);
+      if (needs_attention(w)) break;
+      std::memcpy(p, in, 8);
+      p += 8;
+      in += 8;
+    }
+    if (in >= chunk_end) break;
+    const unsigned char c = *in;
+    if (c < 0x80) {
+      if (kNeedsEscape[c] == 0) {
+        *p++ = static_cast<char>(c);
+      } else {
+        p = write_escape(p, c);
+      }
+      ++in;
       continue;
     }
-    const std::size_t n = utf8_sequence_length(p, static_cast<std::size_t>(end - p));
+    const std::size_t n = utf8_sequence_length(in, static_cast<std::size_t>(end - in));
     if (n == 0) {
-      append(out, kReplacement.data(), kReplacement.data() + kReplacement.size());
+      std::memcpy(p, kReplacement.data(), kReplacement.size());
+      p += kReplacement.size();
       ++replaced;
-      ++p;
+      ++in;
     } else {
-      append(out, reinterpret_cast<const char*>(p), reinterpret_cast<const char*>(p + n));
+      std::memcpy(p, in, n);
       p += n;
+      in += n;
     }
   }
-  out.push_back('"');
-  return replaced;
+  return p;
 }
 
-void JsonWriter::append_string(std::string_view s) { replaced_bytes_ += append_json_string(out_, s); }
+}  // namespace
+
+void JsonWriter::write_string(std::string_view s, bool is_key) {
+  const bool comma = needs_comma();
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* const end = in + s.size();
+  // comma, opening quote, body, closing quote, colon
+  char* p = reserve(4 + kMaxExpansion * std::min(s.size(), kChunk));
+  *p = ',';
+  p += comma ? 1 : 0;
+  *p++ = '"';
+  while (true) {
+    const auto* chunk_end = in + std::min(static_cast<std::size_t>(end - in), kChunk);
+    p = escape_chunk(p, in, chunk_end, end, replaced_bytes_);
+    if (in >= end) break;
+    commit(p);
+    p = reserve(2 + kMaxExpansion * std::min(static_cast<std::size_t>(end - in), kChunk));
+  }
+  *p++ = '"';
+  if (is_key) *p++ = ':';
+  commit(p);
+}
+
+std::size_t append_json_string(fmt::memory_buffer& out, std::string_view s) {
+  JsonWriter w(out);
+  w.value(s);
+  return static_cast<std::size_t>(w.replaced_bytes());
+}
 
 void JsonWriter::value(double v) {
-  comma();
   if (!std::isfinite(v)) {
-    append_literal("null");
+    write_token("null");
     return;
   }
-  // "{}" is the shortest round-trip form (Dragonbox); it never prints inf/nan here and its
-  // exponent form ("1e+300") is valid JSON.
-  fmt::format_to(fmt::appender(out_), "{}", v);
+  // "{}" is the shortest round-trip form (Dragonbox); its exponent form ("1e+300") is valid JSON.
+  char buf[32];
+  const auto r = fmt::format_to_n(buf, sizeof buf, "{}", v);
+  write_token({buf, r.size});
 }
 
 }  // namespace dicomsentry

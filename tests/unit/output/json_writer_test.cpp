@@ -127,6 +127,60 @@ TEST(JsonWriter, EveryByteValueGivesParseableJson) {
   EXPECT_EQ(back.substr(128), tail);
 }
 
+// The writer scans 8 bytes at a time; a special byte must be caught at every position of the
+// window, and plain bytes around it copied exactly.
+TEST(JsonWriter, SpecialByteAtEveryPositionOfTheScanWindow) {
+  struct Case {
+    char byte;
+    std::string_view escaped;
+  };
+  const Case cases[] = {{'"', R"(\")"},     {'\\', R"(\\)"},      {'\0', R"(\u0000)"},
+                        {'\x1f', R"(\u001f)"}, {'\x80', "\xEF\xBF\xBD"}, {' ', " "},
+                        {'\x7f', "\x7f"},      {'!', "!"},            {'\xFF', "\xEF\xBF\xBD"}};
+  for (const Case& c : cases) {
+    for (std::size_t pos = 0; pos < 17; ++pos) {
+      std::string in(17, 'a');
+      in[pos] = c.byte;
+      const std::string expected = "\"" + std::string(pos, 'a') + std::string(c.escaped) +
+                                   std::string(16 - pos, 'a') + "\"";
+      EXPECT_EQ(json_string(in), expected) << "byte " << int(static_cast<unsigned char>(c.byte))
+                                           << " at " << pos;
+    }
+  }
+}
+
+// Long strings are escaped in 4096-byte chunks; the worst-case expansion must fit each chunk.
+TEST(JsonWriter, LongStringOfControlBytes) {
+  std::string expected = "\"";
+  for (int i = 0; i < 10000; ++i) expected += "\\u0001";
+  expected += "\"";
+  EXPECT_EQ(json_string(std::string(10000, '\x01')), expected);
+}
+
+TEST(JsonWriter, LongStringOfInvalidBytes) {
+  std::string expected = "\"";
+  for (int i = 0; i < 9000; ++i) expected += kFffd;
+  expected += "\"";
+  EXPECT_EQ(json_string(std::string(9000, '\xFF')), expected);
+}
+
+TEST(JsonWriter, Utf8SequenceAcrossChunkBoundary) {
+  for (std::size_t before = 4093; before <= 4096; ++before) {
+    const std::string in = std::string(before, 'a') + "\xF0\x9F\x98\x80" + std::string(5000, 'b');
+    EXPECT_EQ(json_string(in), "\"" + in + "\"") << before;
+  }
+}
+
+TEST(JsonWriter, LongKeyGetsColon) {
+  fmt::memory_buffer buf;
+  JsonWriter w(buf);
+  const std::string k(5000, 'k');
+  w.begin_object();
+  w.key_value(k, 1);
+  w.end_object();
+  EXPECT_EQ(w.view(), "{\"" + k + "\":1}");
+}
+
 TEST(JsonWriter, Integers) {
   fmt::memory_buffer buf;
   JsonWriter w(buf);
