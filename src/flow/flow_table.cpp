@@ -11,6 +11,7 @@ namespace {
 constexpr std::uint64_t kNsPerSecond = 1'000'000'000;
 // flow_id stays below 2^51 so that every JSON consumer (doubles included) reads it exactly.
 constexpr std::uint64_t kFlowIdMask = (1ull << 51) - 1;
+constexpr std::uint64_t kInitialBuckets = 1u << 12;
 
 std::uint64_t make_flow_id(std::uint64_t key_hash, TimestampNs first_ts) {
   std::uint64_t h = key_hash ^ (static_cast<std::uint64_t>(first_ts) * 0x9e3779b97f4a7c15ULL);
@@ -50,8 +51,11 @@ FlowTable::FlowTable(const FlowConfig& config, FlowEndHandler& on_end)
   const std::uint64_t max = std::clamp<std::uint64_t>(config.memcap_bytes / bytes_per_flow(), 16,
                                                       std::uint64_t{1} << 30);
   max_flows_ = static_cast<std::uint32_t>(max);
-  // About one bucket per flow keeps chains short at full load.
-  const std::uint64_t buckets = std::bit_ceil(max);
+  // About one bucket per flow keeps chains short. The array starts small and doubles with
+  // the number of active flows: a bucket array sized for the memcap would spread a few
+  // thousand flows over megabytes and miss the cache on every packet.
+  max_buckets_ = std::bit_ceil(max);
+  const std::uint64_t buckets = std::min<std::uint64_t>(max_buckets_, kInitialBuckets);
   bucket_mask_ = buckets - 1;
   buckets_.assign(buckets, Flow::kNoFlow);
   list_head_.fill(Flow::kNoFlow);
@@ -98,6 +102,7 @@ FlowTable::Lookup FlowTable::lookup(const KeyedPacket& keyed, const DecodedPacke
     end_flow(victim, FlowEndReason::kForced);
   }
 
+  if (counters_.active >= buckets_.size() && buckets_.size() < max_buckets_) grow_buckets();
   const std::uint32_t index = allocate();
   Flow& flow = at(index);
   flow.key = keyed.key;
@@ -116,6 +121,16 @@ FlowTable::Lookup FlowTable::lookup(const KeyedPacket& keyed, const DecodedPacke
   ++counters_.active;
   counters_.active_high_water = std::max(counters_.active_high_water, counters_.active);
   return {&flow, flow.direction_of(keyed.from_lo), true};
+}
+
+void FlowTable::grow_buckets() {
+  buckets_.assign(buckets_.size() * 2, Flow::kNoFlow);
+  bucket_mask_ = buckets_.size() - 1;
+  for_each_active([this](Flow& flow) {
+    std::uint32_t& bucket = buckets_[hash_flow_key(flow.key) & bucket_mask_];
+    flow.hash_next = bucket;
+    bucket = index_of(flow);
+  });
 }
 
 void FlowTable::decide_roles(Flow& flow, const KeyedPacket& keyed,
@@ -137,13 +152,16 @@ void FlowTable::decide_roles(Flow& flow, const KeyedPacket& keyed,
   flow.client_is_lo = keyed.from_lo == sender_is_client;
 }
 
-void FlowTable::set_timeout_class(Flow& flow, TimeoutClass cls) {
-  if (flow.timeout_class == cls) return;
+std::uint32_t FlowTable::index_of(const Flow& flow) const {
   // Records do not store their own index: the next flow's back link (or the list tail)
   // names it, which saves four bytes per flow.
-  const std::uint32_t index = flow.lru_next == Flow::kNoFlow
-                                  ? list_tail_[static_cast<std::size_t>(flow.timeout_class)]
-                                  : at(flow.lru_next).lru_prev;
+  return flow.lru_next != Flow::kNoFlow ? at(flow.lru_next).lru_prev
+                                        : list_tail_[static_cast<std::size_t>(flow.timeout_class)];
+}
+
+void FlowTable::set_timeout_class(Flow& flow, TimeoutClass cls) {
+  if (flow.timeout_class == cls) return;
+  const std::uint32_t index = index_of(flow);
   list_remove(index);
   flow.timeout_class = cls;
   list_push_back(index);

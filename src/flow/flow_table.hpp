@@ -85,10 +85,15 @@ class FlowTable {
 
  private:
   Flow& at(std::uint32_t index) { return chunks_[index >> kChunkBits][index & kChunkMask]; }
+  const Flow& at(std::uint32_t index) const {
+    return chunks_[index >> kChunkBits][index & kChunkMask];
+  }
+  std::uint32_t index_of(const Flow& flow) const;
   std::uint32_t allocate();
   void end_flow(std::uint32_t index, FlowEndReason reason);
   void list_push_back(std::uint32_t index);
   void list_remove(std::uint32_t index);
+  void grow_buckets();
   void decide_roles(Flow& flow, const KeyedPacket& keyed, const DecodedPacket& packet) const;
   bool is_server_port(std::uint16_t port) const;
 
@@ -99,6 +104,7 @@ class FlowTable {
   FlowEndHandler& on_end_;
   std::uint32_t max_flows_;
   std::uint64_t bucket_mask_;
+  std::uint64_t max_buckets_;
   std::vector<std::uint32_t> buckets_;
   std::vector<std::unique_ptr<Flow[]>> chunks_;  // grown as flows are created, never shrunk
   std::uint32_t allocated_ = 0;                  // records handed out from chunks so far
