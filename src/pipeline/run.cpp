@@ -1,12 +1,16 @@
 // Wiring for one run: inputs -> (BPF) -> pipeline -> EVE writer; errors and exit status.
 #include "pipeline/run.hpp"
 
+#include <csignal>
+#include <chrono>
 #include <filesystem>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "capture/bpf_filter.hpp"
 #include "capture/capture_file.hpp"
+#include "capture/live_capture.hpp"
 #include "output/eve_writer.hpp"
 
 namespace dicomsentry {
@@ -40,9 +44,17 @@ StatsSnapshot snapshot(const Pipeline& pipeline, const CaptureCounters& capture,
   return stats;
 }
 
+volatile std::sig_atomic_t g_stop_requested = 0;
+LiveCapture* g_live = nullptr;
+
+extern "C" void request_stop(int) {
+  g_stop_requested = 1;
+  if (g_live != nullptr) g_live->break_loop();
+}
+
 // Reads one file to its end or first bad record. False when the file was bad or cut short.
-bool read_file(const std::string& path, Pipeline& pipeline, CaptureCounters& capture,
-               std::FILE* errors) {
+bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
+               CaptureCounters& capture, std::FILE* errors) {
   ++capture.inputs;
   CaptureError error;
   std::unique_ptr<CaptureFile> file = CaptureFile::open(path, error);
@@ -56,6 +68,10 @@ bool read_file(const std::string& path, Pipeline& pipeline, CaptureCounters& cap
   while ((result = file->next(packet)) == ReadResult::kPacket) {
     ++capture.packets;
     capture.bytes += packet.bytes.size();
+    if (filter != nullptr && !filter->matches(packet)) {
+      ++capture.filtered_out;
+      continue;
+    }
     pipeline.process(packet);
   }
   capture.skipped_blocks += file->skipped_blocks();
@@ -65,6 +81,64 @@ bool read_file(const std::string& path, Pipeline& pipeline, CaptureCounters& cap
     return false;
   }
   return true;
+}
+
+// Captures from an interface until a signal, the packet count or the duration says stop.
+// (The sensor's event loop, with timers and metrics, comes with the runtime work.)
+bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters& capture,
+                  std::FILE* errors) {
+  ++capture.inputs;
+  LiveOptions live;
+  live.interface = options.interface;
+  live.snaplen = options.snaplen;
+  live.buffer_size = static_cast<int>(options.buffer_size);
+  live.promiscuous = options.promiscuous;
+  live.immediate = options.immediate;
+  live.filter = options.bpf;
+  std::string error;
+  std::unique_ptr<LiveCapture> source = LiveCapture::open(live, error);
+  if (!source) {
+    fmt::print(errors, "dicomsentry: {}: {}\n", options.interface, error);
+    ++capture.inputs_failed;
+    return false;
+  }
+  if (!source->warning().empty()) fmt::print(errors, "dicomsentry: {}\n", source->warning());
+  g_live = source.get();
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  const auto started = std::chrono::steady_clock::now();
+  bool ok = true;
+  while (!g_stop_requested) {
+    const int n = source->dispatch(256, [&](const PacketView& packet) {
+      ++capture.packets;
+      capture.bytes += packet.bytes.size();
+      pipeline.process(packet);
+    });
+    if (n < 0) {
+      if (!g_stop_requested) {
+        fmt::print(errors, "dicomsentry: {}: {}\n", options.interface, source->error());
+        ok = false;
+      }
+      break;
+    }
+    if (options.max_packets != 0 && capture.packets >= options.max_packets) break;
+    if (options.max_seconds > 0 &&
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
+            options.max_seconds) {
+      break;
+    }
+  }
+  LiveStats stats;
+  if (source->stats(stats)) {
+    capture.kernel_received += stats.received;
+    capture.kernel_dropped += stats.kernel_dropped;
+    capture.interface_dropped += stats.interface_dropped;
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  g_live = nullptr;
+  if (!ok) ++capture.inputs_failed;
+  return ok;
 }
 
 }  // namespace
@@ -91,8 +165,21 @@ int run(const RunOptions& options, std::FILE* errors) {
   Pipeline pipeline(options.pipeline, consumer, &eve);
   CaptureCounters capture;
 
+  std::unique_ptr<BpfFilter> filter;
+  if (!options.bpf.empty() && !options.files.empty()) {
+    std::string error;
+    filter = BpfFilter::create(options.bpf, error);
+    if (!filter) {
+      fmt::print(errors, "dicomsentry: bad BPF filter \"{}\": {}\n", options.bpf, error);
+      return 2;
+    }
+  }
+
   bool clean = true;
-  for (const std::string& path : options.files) clean &= read_file(path, pipeline, capture, errors);
+  for (const std::string& path : options.files) {
+    clean &= read_file(path, filter.get(), pipeline, capture, errors);
+  }
+  if (!options.interface.empty()) clean &= capture_live(options, pipeline, capture, errors);
 
   pipeline.finish();
   eve.write_stats(snapshot(pipeline, capture, options.pipeline));
