@@ -80,6 +80,35 @@ std::size_t utf8_sequence_length(const unsigned char* p, std::size_t avail) {
   return 0;  // 0x80..0xC1 (stray continuation or overlong lead) and 0xF5..0xFF
 }
 
+// Copies a tail of 1..7 bytes in one step if none of them needs attention (most keys and values
+// end in such a tail). Overlapping fixed-size loads avoid a variable-length copy: 4..7 bytes are
+// covered by two 4-byte loads, 1..3 bytes by the first, middle and last byte.
+bool copy_short_plain(char*& p, const unsigned char*& in, std::size_t rest) {
+  std::uint64_t w;
+  if (rest >= 4) {
+    std::uint32_t lo;
+    std::uint32_t hi;
+    std::memcpy(&lo, in, 4);
+    std::memcpy(&hi, in + rest - 4, 4);
+    w = (std::uint64_t{hi} << 32) | lo;
+    if (needs_attention(w)) return false;
+    std::memcpy(p, in, 4);
+    std::memcpy(p + rest - 4, in + rest - 4, 4);
+  } else {
+    const unsigned char a = in[0];
+    const unsigned char b = in[rest / 2];
+    const unsigned char c = in[rest - 1];
+    w = 0x6161616161000000ULL | (std::uint64_t{c} << 16) | (std::uint64_t{b} << 8) | a;
+    if (needs_attention(w)) return false;
+    p[0] = static_cast<char>(a);
+    p[rest / 2] = static_cast<char>(b);
+    p[rest - 1] = static_cast<char>(c);
+  }
+  p += rest;
+  in += rest;
+  return true;
+}
+
 // Escapes input from `in` up to at least `chunk_end` (a UTF-8 sequence may run up to 3 bytes
 // past it, never past `end`) into `p`, which has room for kMaxExpansion bytes per input byte.
 char* escape_chunk(char* p, const unsigned char*& in, const unsigned char* chunk_end,
@@ -94,6 +123,10 @@ char* escape_chunk(char* p, const unsigned char*& in, const unsigned char* chunk
       in += 8;
     }
     if (in >= chunk_end) break;
+    if (chunk_end - in < 8 &&
+        copy_short_plain(p, in, static_cast<std::size_t>(chunk_end - in))) {
+      break;
+    }
     const unsigned char c = *in;
     if (c < 0x80) {
       if (kNeedsEscape[c] == 0) {
