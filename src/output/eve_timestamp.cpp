@@ -86,13 +86,23 @@ EveTimestamp format_eve_timestamp(TimestampNs ts) {
 std::string_view EveTimestampFormatter::format(TimestampNs ts) {
   const std::int64_t total_us = floor_div(ts, kNsPerUs);
   const std::int64_t second = floor_div(total_us, kUsPerSecond);
-  if (!cached_ || second != cached_second_) {
-    write_date_time(second, chars_.data());
-    cached_second_ = second;
-    cached_ = true;
+  Slot* slot = nullptr;
+  for (std::size_t i = 0; i < slots_.size(); ++i) {
+    if (slots_[i].valid && slots_[i].second == second) {
+      slot = &slots_[i];
+      next_victim_ = 1 - i;  // keep the slot just used, replace the other one next
+      break;
+    }
   }
-  write_fraction(static_cast<unsigned>(total_us - second * kUsPerSecond), chars_.data());
-  return {chars_.data(), chars_.size()};
+  if (slot == nullptr) {
+    slot = &slots_[next_victim_];
+    next_victim_ = 1 - next_victim_;
+    write_date_time(second, slot->chars.data());
+    slot->second = second;
+    slot->valid = true;
+  }
+  write_fraction(static_cast<unsigned>(total_us - second * kUsPerSecond), slot->chars.data());
+  return {slot->chars.data(), slot->chars.size()};
 }
 
 }  // namespace dicomsentry

@@ -39,16 +39,21 @@ struct EveTimestamp {
 EveTimestamp format_eve_timestamp(TimestampNs ts);
 
 // Formats a stream of mostly increasing timestamps: the date and time of day are recomputed only
-// when the second changes, each call then rewrites just the microseconds. One per thread.
+// when the second is not one of the last two seen (two, because a flow record prints its start,
+// its end and the current time), each call then writes just the microseconds. One per thread.
 class EveTimestampFormatter {
  public:
   // The returned view stays valid until the next call.
   std::string_view format(TimestampNs ts);
 
  private:
-  std::int64_t cached_second_ = 0;
-  bool cached_ = false;
-  std::array<char, kEveTimestampLength> chars_{};
+  struct Slot {
+    std::int64_t second = 0;
+    bool valid = false;
+    std::array<char, kEveTimestampLength> chars{};
+  };
+  std::array<Slot, 2> slots_{};
+  std::size_t next_victim_ = 0;
 };
 
 }  // namespace dicomsentry

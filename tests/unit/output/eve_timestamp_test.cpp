@@ -111,6 +111,17 @@ TEST(EveTimestampFormatter, MatchesUncachedAcrossSecondsAndBackwards) {
   }
 }
 
+TEST(EveTimestampFormatter, AlternatingSecondsAndAThirdOneStayCorrect) {
+  EveTimestampFormatter f;
+  const TimestampNs start = 1795869509000000001;
+  const TimestampNs end = 1795869512999999999;
+  const TimestampNs other = 951782400000000000;
+  const TimestampNs sequence[] = {start, end, start, end, other, end, start, other, start};
+  for (TimestampNs t : sequence) {
+    EXPECT_EQ(std::string(f.format(t)), eve(t)) << t;
+  }
+}
+
 TEST(EveTimestampFormatter, FirstCallAtSecondZeroIsFormatted) {
   // A cache that starts "valid for second 0" would print zeros for the date here.
   EveTimestampFormatter f;
