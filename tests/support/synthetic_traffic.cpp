@@ -143,7 +143,7 @@ class FlowGenerator {
       if (spec_.ack_every != 0 && ++s.unacked_segments >= spec_.ack_every) {
         s.unacked_segments = 0;
         const Side& r = side(other(d));
-        emit(control(other(d), SegmentKind::kPureAck, tcp_flag::kAck, r.next_seq(), s.next_seq()));
+        ack(control(other(d), SegmentKind::kPureAck, tcp_flag::kAck, r.next_seq(), s.next_seq()));
       }
     }
   }
@@ -189,6 +189,22 @@ class FlowGenerator {
       emit(control(c2s, SegmentKind::kFinalAck, kAck, c.next_seq() + 1, s.next_seq() + 1));
     } else if (spec_.close == CloseKind::kRst) {
       emit(control(c2s, SegmentKind::kRst, kRst | kAck, c.next_seq(), s.next_seq()));
+    }
+  }
+
+  // A pure ACK covers every byte sent so far, so it waits for held-back segments it covers:
+  // a capture never shows data being acknowledged before the data itself.
+  void ack(Planned p) {
+    int wait = 0;
+    for (const auto& held : delayed_) {
+      if (held.packet.info.kind == SegmentKind::kData && held.packet.info.direction != p.info.direction) {
+        wait = std::max(wait, held.countdown);
+      }
+    }
+    if (wait > 0) {
+      delay(std::move(p), wait);
+    } else {
+      emit(std::move(p));
     }
   }
 

@@ -2,6 +2,7 @@
 #include "synthetic_traffic.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cstdint>
 #include <map>
 #include <string>
@@ -220,6 +221,22 @@ TEST(SyntheticTrafficTest, ReorderingKeepsTimestampsStrictlyIncreasingAndTheStre
     else highest = info.seq;
   }
   EXPECT_GT(out_of_order, 0u);
+  // No pure ACK acknowledges a byte that has not been captured yet (there is no loss here).
+  std::array<std::uint64_t, 2> captured_end{};
+  std::size_t acks = 0;
+  for (std::size_t i = 0; i < flow.frames.size(); ++i) {
+    const auto& info = flow.info[i];
+    const int from = static_cast<int>(info.direction);
+    if (info.kind == SegmentKind::kData) {
+      captured_end[from] = std::max(captured_end[from], info.stream_offset + info.payload_length);
+    } else if (info.kind == SegmentKind::kPureAck) {
+      ++acks;
+      const std::uint32_t base = (from == 0 ? spec.server_isn : spec.client_isn) + 1;
+      const std::uint32_t acked = load_be32(flow.frames[i].bytes.data() + 14 + 20 + 8) - base;
+      EXPECT_LE(acked, captured_end[1 - from]) << i;
+    }
+  }
+  EXPECT_EQ(acks, flow.counts.pure_acks);
   EXPECT_EQ(flow.stream(kC2s).bytes, concat(spec, kC2s));
   EXPECT_EQ(flow.stream(kS2c).bytes, concat(spec, kS2c));
 }
