@@ -48,9 +48,7 @@ class JsonWriter {
   void end_array() { close(']'); }
 
   // An object key; `name` is escaped like any string.
-  void key(std::string_view name) {
-    write_string(name, true);
-  }
+  void key(std::string_view name) { write_string(name, true); }
 
   void value(std::string_view s) { write_string(s, false); }
   // Without this a string literal would pick the bool overload.
@@ -88,6 +86,7 @@ class JsonWriter {
 
   // The document written so far (from where this writer started).
   std::string_view view() const {
+    if (out_.size() <= start_) return {};
     return {out_.data() + start_, out_.size() - start_};
   }
   // True when something was written and every begin_* has its end_*.
@@ -98,7 +97,8 @@ class JsonWriter {
 
  private:
   bool needs_comma() const {
-    if (out_.size() == start_) return false;
+    // `<=`: a caller that cleared the buffer without restart() must not make us read before it.
+    if (out_.size() <= start_) return false;
     const char last = out_.data()[out_.size() - 1];
     return last != '{' && last != '[' && last != ':';
   }

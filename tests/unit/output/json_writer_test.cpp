@@ -339,6 +339,16 @@ TEST(JsonWriter, StartsAtBufferEndAndRestart) {
   EXPECT_EQ(w.view(), "[]");
 }
 
+TEST(JsonWriter, BufferClearedWithoutRestartIsSafe) {
+  fmt::memory_buffer buf;
+  buf.append(std::string_view("xxxx"));
+  JsonWriter w(buf);
+  buf.clear();
+  EXPECT_EQ(w.view(), "");
+  w.value(1);  // must not look at a byte before the buffer for its comma decision
+  EXPECT_EQ(fmt::to_string(buf), "1");
+}
+
 TEST(JsonWriter, NoReallocationOnceBufferHasGrown) {
   fmt::memory_buffer buf;
   JsonWriter w(buf);
