@@ -133,6 +133,23 @@ TEST(CommunityId, PortlessProtocolIgnoresPorts) {
   EXPECT_EQ(cid(kRsvp, "10.1.12.1", "10.1.12.2", 0, 0, 1), "1:rYir8gphR31noO9iDRQmF/BteEI=");
 }
 
+// Random tuples whose IDs Wireshark's communityid post-dissector (tshark 4.0) computed from a
+// generated capture; they agree with community_id_vectors.py as well.
+TEST(CommunityId, AgreesWithTsharkOnRandomTuples) {
+  EXPECT_EQ(cid(kUdp, "82.230.180.56", "82.230.180.56", 19772, 51750),
+            "1:snEzi2Iea16uRiQ9h/4GsJEIxjY=");
+  EXPECT_EQ(cid(kUdp, "82.230.180.56", "82.230.180.56", 51750, 19772),
+            "1:snEzi2Iea16uRiQ9h/4GsJEIxjY=");
+  EXPECT_EQ(cid(kTcp, "d23f:824:128b:2f33:c5c:7fd0:a6a3:a450",
+                "9531:985d:5d9d:c9f8:1818:e811:892f:902b", 7602, 28140),
+            "1:AuhaWKO5wHWQpFcQ6KP93DxEZPU=");
+  EXPECT_EQ(cid(kTcp, "9.153.80.216", "22.0.163.90", 56838, 54810, 1),
+            "1:Xwox2Fa/0EjnOEPY8Q/1ENetQ3A=");
+  EXPECT_EQ(cid(kUdp, "8d11:6ece:1738:f7d9:3d9c:1724:11e2:b8f",
+                "90c1:92cf:d3ac:94af:f21:ddb6:6cad:4a26", 16226, 29260, 1),
+            "1:8SDHkSP6n320f/aPQVw2zO2glfA=");
+}
+
 TEST(CommunityId, UnknownIpVersionGivesEmpty) {
   const IpAddress a;
   const CommunityId id = community_id_v1(5, a, a, kTcp, 1, 2);
