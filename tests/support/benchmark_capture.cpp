@@ -335,4 +335,27 @@ BenchmarkCaptureSummary write_benchmark_capture(const std::string& path, std::ui
   return summary;
 }
 
+std::string describe(const BenchmarkCaptureSummary& s) {
+  if (!s.ok) return "error: " + s.error;
+  std::string out;
+  const auto field = [&out](const char* name, std::uint64_t value) {
+    if (!out.empty()) out += ' ';
+    out += name;
+    out += '=';
+    out += std::to_string(value);
+  };
+  field("packets", s.packets);
+  field("bytes", s.bytes);
+  field("flows", s.flows);
+  field("tcp_payload_bytes", s.tcp_payload_bytes);
+  field("bulk_packets", s.bulk_packets);
+  field("short_packets", s.short_packets);
+  field("bulk_flows", s.bulk_flows);
+  field("short_flows", s.short_flows);
+  field("vlan_flows", s.vlan_flows);
+  field("ipv6_flows", s.ipv6_flows);
+  field("pure_acks", s.pure_acks);
+  return out;
+}
+
 }  // namespace dicomsentry::synth

@@ -32,6 +32,9 @@ struct BenchmarkCaptureSummary {
 // 4096 short + 256 bulk) and interleave packet by packet. Once `min_packets` are out, every
 // open flow is closed (FIN exchange, or RST before the handshake completed), so the capture
 // ends with no open conversation. Deterministic for a given (min_packets, seed).
+// One line for a benchmark's log: "packets=... bytes=... flows=... ...".
+std::string describe(const BenchmarkCaptureSummary& summary);
+
 BenchmarkCaptureSummary write_benchmark_capture(const std::string& path, std::uint64_t min_packets,
                                                 std::uint64_t seed);
 

@@ -191,6 +191,27 @@ TEST(BenchmarkCaptureTest, SameSeedWritesTheSameFile) {
   for (const auto& path : {a, b, c}) std::filesystem::remove(path);
 }
 
+TEST(BenchmarkCaptureTest, DescribeListsEveryCount) {
+  BenchmarkCaptureSummary s;
+  s.ok = true;
+  s.packets = 10;
+  s.bytes = 2000;
+  s.flows = 2;
+  s.tcp_payload_bytes = 1448;
+  s.bulk_packets = 6;
+  s.short_packets = 4;
+  s.bulk_flows = 1;
+  s.short_flows = 1;
+  s.ipv6_flows = 1;
+  s.pure_acks = 3;
+  EXPECT_EQ(describe(s),
+            "packets=10 bytes=2000 flows=2 tcp_payload_bytes=1448 bulk_packets=6 short_packets=4 "
+            "bulk_flows=1 short_flows=1 vlan_flows=0 ipv6_flows=1 pure_acks=3");
+  s.ok = false;
+  s.error = "cannot open x.pcap";
+  EXPECT_EQ(describe(s), "error: cannot open x.pcap");
+}
+
 TEST(BenchmarkCaptureTest, UnwritablePathIsReportedNotThrown) {
   const BenchmarkCaptureSummary summary =
       write_benchmark_capture("/nonexistent-dir/for/sure/x.pcap", 10, 1);
