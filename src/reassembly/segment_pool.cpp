@@ -69,6 +69,8 @@ void SegmentPool::release_segment(HeldSegment* segment) {
 }
 
 StreamExtra* SegmentPool::allocate_extra() {
+  // Extras count against the cap like segments: one per stream with held data adds up.
+  if (in_use_ + kExtraBlock > memcap_) return nullptr;
   charge(kExtraBlock);
   return new (take_block(kExtraBlock, extra_free_)) StreamExtra{};
 }

@@ -45,6 +45,7 @@ class SegmentPool {
   HeldSegment* allocate_segment(std::uint32_t length);
   void release_segment(HeldSegment* segment);
 
+  // A zeroed StreamExtra, or nullptr when the memcap would be exceeded.
   StreamExtra* allocate_extra();
   void release_extra(StreamExtra* extra);  // releases its segments and stash too
 

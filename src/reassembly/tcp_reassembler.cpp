@@ -27,9 +27,9 @@ TcpReassembler::TcpReassembler(const ReassemblyConfig& config, StreamConsumer& c
 
 TcpReassembler::~TcpReassembler() = default;
 
-StreamExtra& TcpReassembler::extra_of(StreamState& stream) {
+StreamExtra* TcpReassembler::extra_of(StreamState& stream) {
   if (stream.extra == nullptr) stream.extra = pool_.allocate_extra();
-  return *stream.extra;
+  return stream.extra;
 }
 
 void TcpReassembler::release_extra_if_idle(StreamState& stream) {
@@ -205,16 +205,16 @@ void TcpReassembler::deliver(Flow& flow, Direction direction, ByteView data, Tim
       }
       continue;  // the consumer wants the rest presented again now
     }
-    StreamExtra& stash_owner = extra_of(stream);
     const std::uint32_t need = std::min(consumed.need, config_.max_contiguous_need);
-    if (need <= data.size() || !pool_.reserve_stash(stash_owner, need)) {
+    StreamExtra* stash_owner = need <= data.size() ? nullptr : extra_of(stream);
+    if (stash_owner == nullptr || !pool_.reserve_stash(*stash_owner, need)) {
       ++counters_.consumer_stalls;
       release_extra_if_idle(stream);
       break;
     }
-    std::memcpy(stash_owner.stash, data.data(), data.size());
-    stash_owner.stash_size = static_cast<std::uint32_t>(data.size());
-    stash_owner.need = need;
+    std::memcpy(stash_owner->stash, data.data(), data.size());
+    stash_owner->stash_size = static_cast<std::uint32_t>(data.size());
+    stash_owner->need = need;
     counters_.stash_copies += data.size();
     break;
   }
@@ -246,7 +246,11 @@ bool TcpReassembler::set_need(StreamExtra& extra, std::uint32_t used, std::uint3
 void TcpReassembler::hold(Flow& flow, Direction direction, std::uint32_t seq, ByteView data,
                           TimestampNs ts) {
   StreamState& stream = flow.stream[static_cast<std::size_t>(direction)];
-  StreamExtra& extra = extra_of(stream);
+  if (extra_of(stream) == nullptr) {
+    take_past_holes(flow, direction, seq, data, ts);
+    return;
+  }
+  StreamExtra& extra = *stream.extra;
   // Positions relative to next_seq: every held segment lies strictly ahead of it.
   const std::uint32_t start = seq - stream.next_seq;
   const std::uint32_t end = start + static_cast<std::uint32_t>(data.size());
@@ -305,16 +309,41 @@ void TcpReassembler::hold(Flow& flow, Direction direction, std::uint32_t seq, By
     ++counters_.overlap_conflicts;
     ++stream.overlap_conflicts;
   }
-  if (out_of_memory && extra.held != nullptr) {
-    // The global cap is reached: give up on this stream's first hole to free memory.
-    ++counters_.gaps_by_cap;
-    skip_to(flow, direction, extra.held->seq, ts);
+  if (out_of_memory) {
+    // Bytes from `cursor` on were not stored. The pieces before it sit in the held list.
+    take_past_holes(flow, direction, stream.next_seq + cursor,
+                    data.subspan(cursor - start), ts);
+    return;
   }
   while (stream.extra != nullptr && stream.extra->held != nullptr &&
          stream.extra->held_bytes > config_.max_held_bytes_per_stream) {
     ++counters_.gaps_by_cap;
     skip_to(flow, direction, stream.extra->held->seq, ts);
   }
+  release_extra_if_idle(stream);
+}
+
+// The global cap is reached and `data` (at `seq`, ahead of next_seq) cannot be held. Rather
+// than lose captured bytes, give up the holes before it, delivering held segments on the way,
+// and take `data` in order: the pool being full costs gaps, not the bytes we have.
+void TcpReassembler::take_past_holes(Flow& flow, Direction direction, std::uint32_t seq,
+                                     ByteView data, TimestampNs ts) {
+  StreamState& stream = flow.stream[static_cast<std::size_t>(direction)];
+  // Each pass skips one hole and drains the held run after it, so the loop ends at `seq`.
+  while (seq_diff(seq, stream.next_seq) > 0) {
+    std::uint32_t target = seq;
+    if (stream.extra != nullptr && stream.extra->held != nullptr &&
+        seq_diff(stream.extra->held->seq, seq) < 0) {
+      target = stream.extra->held->seq;
+    }
+    ++counters_.gaps_by_cap;
+    const std::uint32_t before = stream.next_seq;
+    skip_to(flow, direction, target, ts);
+    if (stream.next_seq == before) break;  // defensive: held data always lies ahead
+  }
+  if (seq_diff(seq, stream.next_seq) > 0) return;
+  const auto behind = static_cast<std::uint32_t>(-seq_diff(seq, stream.next_seq));
+  if (behind < data.size()) deliver_in_order(flow, direction, data.subspan(behind), ts);
   release_extra_if_idle(stream);
 }
 

@@ -67,12 +67,14 @@ class TcpReassembler {
   void deliver(Flow& flow, Direction direction, ByteView data, TimestampNs ts);
   void drain_held(Flow& flow, Direction direction, TimestampNs ts);
   void hold(Flow& flow, Direction direction, std::uint32_t seq, ByteView data, TimestampNs ts);
+  void take_past_holes(Flow& flow, Direction direction, std::uint32_t seq, ByteView data,
+                       TimestampNs ts);
   void skip_to(Flow& flow, Direction direction, std::uint32_t seq, TimestampNs ts);
   void check_ack(Flow& flow, Direction acked, std::uint32_t ack, TimestampNs ts);
   void maybe_end(Flow& flow, Direction direction, TimestampNs ts);
   void end_stream(Flow& flow, Direction direction, TimestampNs ts);
   bool set_need(StreamExtra& extra, std::uint32_t used, std::uint32_t need, std::uint32_t left);
-  StreamExtra& extra_of(StreamState& stream);
+  StreamExtra* extra_of(StreamState& stream);  // nullptr when the memcap is reached
   void release_extra_if_idle(StreamState& stream);
 
   ReassemblyConfig config_;
