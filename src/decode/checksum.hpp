@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "decode/decoded_packet.hpp"
 #include "dicomsentry/bytes.hpp"
 
 namespace dicomsentry::decode_detail {
@@ -29,5 +30,9 @@ inline std::uint16_t checksum_fold(std::uint64_t sum) {
   while (sum >> 16) sum = (sum & 0xffff) + (sum >> 16);
   return static_cast<std::uint16_t>(sum);
 }
+
+// True when the TCP or UDP `segment` (header and payload, complete) carries the right checksum
+// for the addresses in `out`.
+bool transport_checksum_ok(ByteView segment, std::uint8_t proto, const DecodedPacket& out);
 
 }  // namespace dicomsentry::decode_detail

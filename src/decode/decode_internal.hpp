@@ -34,16 +34,8 @@ inline void note_anomaly(DecodeState& state, DecodeReason reason) {
   ++state.counters.anomalies[reason_index(reason)];
 }
 
-// Ethertype dispatch after a link header: VLAN tags (any depth), IPv4, IPv6, else kNotIp.
-DecodeResult decode_ethertype(std::uint16_t ethertype, ByteView rest, DecodeState& state);
-
 // `bytes` starts at the IP header and runs to the end of the captured frame.
 DecodeResult decode_ipv4(ByteView bytes, DecodeState& state);
 DecodeResult decode_ipv6(ByteView bytes, DecodeState& state);
-
-// `captured` is the transport header and payload as captured (already cut to the IP length);
-// `wire_length` is what the IP header says the transport part is.
-DecodeResult decode_transport(std::uint8_t proto, ByteView captured, std::size_t wire_length,
-                              DecodeState& state);
 
 }  // namespace dicomsentry::decode_detail

@@ -4,6 +4,7 @@
 
 #include "decode/checksum.hpp"
 #include "decode/decode_internal.hpp"
+#include "decode/transport_decode.hpp"
 
 namespace dicomsentry::decode_detail {
 
