@@ -54,8 +54,8 @@ bool CaptureFile::start(CaptureError& error) {
       return false;
     default:
       // Print the bytes in file order, which is how people compare magics by eye.
-      error.reason = fmt::format("not a pcap or pcapng file: magic 0x{:08x}",
-                                 load_be32(bytes_.data()));
+      error.reason =
+          fmt::format("not a pcap or pcapng file: magic 0x{:08x}", load_be32(bytes_.data()));
       return false;
   }
 }

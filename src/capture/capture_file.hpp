@@ -31,7 +31,8 @@ class CaptureFile {
   // kPacket: `out` is the next packet. kEnd: clean end of file. kError: see error(); every
   // packet before the bad record was returned. kEnd and kError repeat on later calls.
   Next next(PacketView& out) {
-    if (format_ == Format::kPcap) [[likely]] return pcap_.next(out, error_);
+    if (format_ == Format::kPcap) [[likely]]
+      return pcap_.next(out, error_);
     return pcapng_.next(out, error_);
   }
 

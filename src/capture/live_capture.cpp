@@ -78,8 +78,8 @@ std::unique_ptr<LiveCapture> LiveCapture::open(const LiveOptions& options, std::
   const int dlt = pcap_datalink(handle);
   if (!link_type_from_dlt(dlt, capture->link_type_)) {
     const char* name = pcap_datalink_val_to_name(dlt);
-    error = fmt::format("{}: unsupported link type {} ({}) (supported: {})", options.interface,
-                        dlt, name != nullptr ? name : "unknown", kSupportedLinkTypesText);
+    error = fmt::format("{}: unsupported link type {} ({}) (supported: {})", options.interface, dlt,
+                        name != nullptr ? name : "unknown", kSupportedLinkTypesText);
     return nullptr;
   }
 
@@ -115,7 +115,9 @@ int LiveCapture::dispatch_raw(int max, Callback callback, void* context) {
   return n;
 }
 
-int LiveCapture::selectable_fd() const { return pcap_get_selectable_fd(handle_); }
+int LiveCapture::selectable_fd() const {
+  return pcap_get_selectable_fd(handle_);
+}
 
 bool LiveCapture::stats(LiveStats& out) {
   pcap_stat s{};
@@ -129,6 +131,8 @@ bool LiveCapture::stats(LiveStats& out) {
   return true;
 }
 
-void LiveCapture::break_loop() { pcap_breakloop(handle_); }
+void LiveCapture::break_loop() {
+  pcap_breakloop(handle_);
+}
 
 }  // namespace dicomsentry

@@ -12,14 +12,14 @@ struct pcap;  // libpcap's pcap_t, kept out of this header
 namespace dicomsentry {
 
 struct LiveOptions {
-  std::string interface;              // e.g. "eth0", "lo"
+  std::string interface;  // e.g. "eth0", "lo"
   std::uint32_t snaplen = 262144;
-  int buffer_size = 32 << 20;         // kernel capture buffer, bytes
-  bool immediate = true;              // deliver each packet at once instead of batching
+  int buffer_size = 32 << 20;  // kernel capture buffer, bytes
+  bool immediate = true;       // deliver each packet at once instead of batching
   bool promiscuous = true;
-  bool nonblocking = false;           // dispatch() returns 0 at once when nothing is ready
-  int timeout_ms = 100;               // packet buffer timeout when not immediate
-  std::string filter;                 // BPF expression; empty = everything
+  bool nonblocking = false;  // dispatch() returns 0 at once when nothing is ready
+  int timeout_ms = 100;      // packet buffer timeout when not immediate
+  std::string filter;        // BPF expression; empty = everything
 };
 
 struct LiveStats {
@@ -45,8 +45,7 @@ class LiveCapture {
   int dispatch(int max, F&& on_packet) {
     using Fn = std::remove_reference_t<F>;
     return dispatch_raw(
-        max,
-        [](void* context, const PacketView& packet) { (*static_cast<Fn*>(context))(packet); },
+        max, [](void* context, const PacketView& packet) { (*static_cast<Fn*>(context))(packet); },
         &on_packet);
   }
 

@@ -27,10 +27,22 @@ bool PcapReader::open(ByteView file, CaptureError& error) {
   }
   const std::uint32_t magic = load_le32(file.data());
   switch (magic) {
-    case kPcapMagicMicro: swapped_ = false; fraction_to_ns_ = 1000; break;
-    case kPcapMagicNano: swapped_ = false; fraction_to_ns_ = 1; break;
-    case __builtin_bswap32(kPcapMagicMicro): swapped_ = true; fraction_to_ns_ = 1000; break;
-    case __builtin_bswap32(kPcapMagicNano): swapped_ = true; fraction_to_ns_ = 1; break;
+    case kPcapMagicMicro:
+      swapped_ = false;
+      fraction_to_ns_ = 1000;
+      break;
+    case kPcapMagicNano:
+      swapped_ = false;
+      fraction_to_ns_ = 1;
+      break;
+    case __builtin_bswap32(kPcapMagicMicro):
+      swapped_ = true;
+      fraction_to_ns_ = 1000;
+      break;
+    case __builtin_bswap32(kPcapMagicNano):
+      swapped_ = true;
+      fraction_to_ns_ = 1;
+      break;
     default:
       error.offset = 0;
       error.reason = fmt::format("not a classic pcap file: magic 0x{:08x}", load_be32(file.data()));
@@ -51,8 +63,8 @@ bool PcapReader::open(ByteView file, CaptureError& error) {
                     : 0;
   if (!is_supported_link_type(link)) {
     error.offset = 20;
-    error.reason = fmt::format("unsupported link type {} (supported: {})", link,
-                               kSupportedLinkTypesText);
+    error.reason =
+        fmt::format("unsupported link type {} (supported: {})", link, kSupportedLinkTypesText);
     return false;
   }
   link_type_ = static_cast<LinkType>(link);

@@ -92,7 +92,8 @@ void PcapWriter::add(TimestampNs ts, ByteView frame, std::uint32_t original_leng
   put32(static_cast<std::uint32_t>(nanosecond_ ? ns : ns / 1000));
   put32(static_cast<std::uint32_t>(captured));
   put32(original_length != 0 ? original_length : static_cast<std::uint32_t>(frame.size()));
-  buffer_.insert(buffer_.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(captured));
+  buffer_.insert(buffer_.end(), frame.begin(),
+                 frame.begin() + static_cast<std::ptrdiff_t>(captured));
   ++records_;
   if (fd_ >= 0 && buffer_.size() >= kFlushThreshold) flush();
 }

@@ -16,8 +16,7 @@ namespace dicomsentry {
 // in ~1000 write calls). Frames longer than the snap length are cut, as a capture would.
 class PcapWriter {
  public:
-  explicit PcapWriter(LinkType link_type, bool nanosecond = true,
-                      std::uint32_t snaplen = 262144,
+  explicit PcapWriter(LinkType link_type, bool nanosecond = true, std::uint32_t snaplen = 262144,
                       std::endian byte_order = std::endian::little);
   PcapWriter(const PcapWriter&) = delete;
   PcapWriter& operator=(const PcapWriter&) = delete;

@@ -10,17 +10,15 @@
 namespace dicomsentry {
 namespace {
 
-__extension__ typedef unsigned __int128 Uint128;
-
 constexpr std::size_t kSectionHeaderMinLength = 28;  // 12 framing + magic, version, length
 constexpr std::size_t kInterfaceBodyMin = 8;         // link type, reserved, snaplen
 constexpr std::size_t kEnhancedBodyMin = 20;         // interface, ts high/low, two lengths
 constexpr std::size_t kObsoleteBodyMin = 20;
-constexpr std::size_t kSimpleBodyMin = 4;            // original length
+constexpr std::size_t kSimpleBodyMin = 4;  // original length
 constexpr std::uint16_t kOptEndOfOpt = 0;
 constexpr std::uint16_t kOptIfTsresol = 9;
 constexpr std::uint16_t kOptIfTsoffset = 14;
-constexpr std::uint8_t kDefaultTsresol = 6;          // microseconds when if_tsresol is absent
+constexpr std::uint8_t kDefaultTsresol = 6;  // microseconds when if_tsresol is absent
 
 void set_resolution(PcapngInterface& iface, std::uint8_t tsresol) {
   using Scale = PcapngInterface::Scale;
@@ -46,19 +44,6 @@ void set_resolution(PcapngInterface& iface, std::uint8_t tsresol) {
 
 }  // namespace
 
-TimestampNs PcapngInterface::to_ns(std::uint64_t units) const {
-  std::uint64_t ns = 0;
-  switch (scale) {
-    case Scale::kMultiply: ns = units * factor; break;  // wraps on garbage, never UB
-    case Scale::kDivide: ns = units / factor; break;
-    case Scale::kShift:
-      ns = static_cast<std::uint64_t>((Uint128{units} * 1'000'000'000u) >> shift);
-      break;
-    case Scale::kZero: break;
-  }
-  return static_cast<TimestampNs>(ns + offset_ns);
-}
-
 bool PcapngReader::open(ByteView file, CaptureError& error) {
   file_ = file;
   pos_ = 0;
@@ -78,7 +63,7 @@ ReadResult PcapngReader::fail(CaptureError& error, std::size_t offset) {
   return ReadResult::kError;
 }
 
-ReadResult PcapngReader::next(PacketView& out, CaptureError& error) {
+ReadResult PcapngReader::next_block(PacketView& out, CaptureError& error) {
   if (failed_) return ReadResult::kError;
   for (;;) {
     const std::size_t remaining = file_.size() - pos_;
@@ -107,8 +92,8 @@ ReadResult PcapngReader::next(PacketView& out, CaptureError& error) {
       return fail(error, block_start_);
     }
     if (length > remaining) {
-      error.reason = fmt::format("truncated block: length says {} bytes, {} remain", length,
-                                 remaining);
+      error.reason =
+          fmt::format("truncated block: length says {} bytes, {} remain", length, remaining);
       return fail(error, block_start_);
     }
     const std::uint32_t trailing = load32(block + length - 4);
@@ -142,8 +127,8 @@ bool PcapngReader::section_header(const std::byte* block, std::size_t remaining,
   } else if (magic == __builtin_bswap32(kPcapngByteOrderMagic)) {
     swapped_ = true;
   } else {
-    error.reason = fmt::format("section header block has bad byte-order magic 0x{:08x}",
-                               load_be32(block + 8));
+    error.reason =
+        fmt::format("section header block has bad byte-order magic 0x{:08x}", load_be32(block + 8));
     return false;
   }
   const std::uint32_t length = load32(block + 4);
@@ -157,14 +142,14 @@ bool PcapngReader::section_header(const std::byte* block, std::size_t remaining,
     return false;
   }
   if (length > remaining) {
-    error.reason = fmt::format("truncated block: length says {} bytes, {} remain", length,
-                               remaining);
+    error.reason =
+        fmt::format("truncated block: length says {} bytes, {} remain", length, remaining);
     return false;
   }
   const std::uint32_t trailing = load32(block + length - 4);
   if (trailing != length) {
-    error.reason = fmt::format("trailing block length {} disagrees with leading length {}",
-                               trailing, length);
+    error.reason =
+        fmt::format("trailing block length {} disagrees with leading length {}", trailing, length);
     return false;
   }
   const std::uint16_t major = load16(block + 12);
@@ -181,9 +166,9 @@ bool PcapngReader::section_header(const std::byte* block, std::size_t remaining,
 
 bool PcapngReader::interface_description(ByteView body, CaptureError& error) {
   if (body.size() < kInterfaceBodyMin) {
-    error.reason = fmt::format("interface description block length {} is less than {}",
-                               body.size() + kPcapngMinBlockLength,
-                               kInterfaceBodyMin + kPcapngMinBlockLength);
+    error.reason =
+        fmt::format("interface description block length {} is less than {}",
+                    body.size() + kPcapngMinBlockLength, kInterfaceBodyMin + kPcapngMinBlockLength);
     return false;
   }
   if (interfaces_.size() >= kPcapngMaxInterfaces) {
@@ -234,14 +219,23 @@ ReadResult PcapngReader::packet(std::uint32_t type, ByteView body, PacketView& o
   const char* name = nullptr;
   std::size_t body_min = 0;
   switch (type) {
-    case kPcapngEnhancedPacket: name = "enhanced packet"; body_min = kEnhancedBodyMin; break;
-    case kPcapngObsoletePacket: name = "obsolete packet"; body_min = kObsoleteBodyMin; break;
-    default: name = "simple packet"; body_min = kSimpleBodyMin; break;
+    case kPcapngEnhancedPacket:
+      name = "enhanced packet";
+      body_min = kEnhancedBodyMin;
+      break;
+    case kPcapngObsoletePacket:
+      name = "obsolete packet";
+      body_min = kObsoleteBodyMin;
+      break;
+    default:
+      name = "simple packet";
+      body_min = kSimpleBodyMin;
+      break;
   }
   if (body.size() < body_min) {
-    error.reason = fmt::format("{} block length {} is less than {}", name,
-                               body.size() + kPcapngMinBlockLength,
-                               body_min + kPcapngMinBlockLength);
+    error.reason =
+        fmt::format("{} block length {} is less than {}", name, body.size() + kPcapngMinBlockLength,
+                    body_min + kPcapngMinBlockLength);
     return fail(error, block_start_);
   }
   if (type == kPcapngEnhancedPacket) {
@@ -278,8 +272,8 @@ ReadResult PcapngReader::packet(std::uint32_t type, ByteView body, PacketView& o
   }
   const PcapngInterface& iface = interfaces_[interface_id];
   if (captured > room) {
-    error.reason = fmt::format("{} block: captured length {} exceeds block room {}", name,
-                               captured, room);
+    error.reason =
+        fmt::format("{} block: captured length {} exceeds block room {}", name, captured, room);
     return fail(error, block_start_);
   }
   if (captured > iface.max_captured) {
@@ -292,7 +286,8 @@ ReadResult PcapngReader::packet(std::uint32_t type, ByteView body, PacketView& o
   out.original_length = original;
   out.link_type = static_cast<LinkType>(iface.link_type);
   out.interface_index = static_cast<std::uint16_t>(interface_id);
-  if (!iface.supported) [[unlikely]] ++unsupported_link_packets_;
+  if (!iface.supported) [[unlikely]]
+    ++unsupported_link_packets_;
   return ReadResult::kPacket;
 }
 

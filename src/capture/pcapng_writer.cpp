@@ -15,7 +15,9 @@ constexpr std::uint16_t kOptIfTsoffset = 14;
 
 }  // namespace
 
-PcapngWriter::PcapngWriter(std::endian byte_order) { add_section(byte_order); }
+PcapngWriter::PcapngWriter(std::endian byte_order) {
+  add_section(byte_order);
+}
 
 void PcapngWriter::put32(std::uint32_t v) {
   if (big_endian_) v = __builtin_bswap32(v);
@@ -54,8 +56,8 @@ void PcapngWriter::add_section(std::endian byte_order) {
   interfaces_in_section_ = 0;
   const std::size_t start = begin_block(kPcapngSectionHeader);
   put32(kPcapngByteOrderMagic);
-  put16(1);  // major
-  put16(0);  // minor
+  put16(1);           // major
+  put16(0);           // minor
   put32(0xffffffff);  // section length: -1, not given
   put32(0xffffffff);
   end_block(start);
@@ -90,8 +92,8 @@ std::uint32_t PcapngWriter::add_interface(std::uint16_t link_type, std::uint32_t
   return id;
 }
 
-void PcapngWriter::add_enhanced(std::uint32_t interface_id, std::uint64_t timestamp,
-                                ByteView frame, std::uint32_t original_length) {
+void PcapngWriter::add_enhanced(std::uint32_t interface_id, std::uint64_t timestamp, ByteView frame,
+                                std::uint32_t original_length) {
   const std::size_t start = begin_block(kPcapngEnhancedPacket);
   put32(interface_id);
   put32(static_cast<std::uint32_t>(timestamp >> 32));
@@ -102,8 +104,8 @@ void PcapngWriter::add_enhanced(std::uint32_t interface_id, std::uint64_t timest
   end_block(start);
 }
 
-void PcapngWriter::add_obsolete(std::uint16_t interface_id, std::uint64_t timestamp,
-                                ByteView frame, std::uint32_t original_length) {
+void PcapngWriter::add_obsolete(std::uint16_t interface_id, std::uint64_t timestamp, ByteView frame,
+                                std::uint32_t original_length) {
   const std::size_t start = begin_block(kPcapngObsoletePacket);
   put16(interface_id);
   put16(0);  // drops count

@@ -36,7 +36,8 @@ class TempDir {
   std::string file(const std::string& name) const { return (path_ / name).string(); }
   void write(const std::string& name, ByteView bytes) const {
     std::ofstream out(file(name), std::ios::binary);
-    out.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    out.write(reinterpret_cast<const char*>(bytes.data()),
+              static_cast<std::streamsize>(bytes.size()));
   }
 
  private:
@@ -79,7 +80,9 @@ TEST(CaptureFileOpen, TooShort) {
 }
 
 TEST(CaptureFileOpen, NotACaptureSaysWhatMagicItSaw) {
-  const auto bytes = as_byte_view("\x7f" "ELF\x02\x01\x01\x00 and the rest of a program");
+  const auto bytes = as_byte_view(
+      "\x7f"
+      "ELF\x02\x01\x01\x00 and the rest of a program");
   EXPECT_EQ(read_all(bytes, "a.out").message,
             "a.out: offset 0: not a pcap or pcapng file: magic 0x7f454c46");
 }
@@ -116,7 +119,8 @@ TEST(PcapWriter, StreamedFileEqualsInMemoryCapture) {
   std::string why;
   ASSERT_TRUE(streamed.stream_to(dir.file("big.pcap"), why)) << why;
   for (int i = 0; i < kRecords; ++i) {
-    const auto frame = make_frame(900 + static_cast<std::size_t>(i % 200), static_cast<std::uint8_t>(i));
+    const auto frame =
+        make_frame(900 + static_cast<std::size_t>(i % 200), static_cast<std::uint8_t>(i));
     memory.add(i * 1'000'003LL, frame);
     streamed.add(i * 1'000'003LL, frame);
   }
@@ -150,9 +154,9 @@ TEST(PcapWriter, StreamToUnwritablePathFails) {
 
 const std::string kPublic = DICOMSENTRY_PUBLIC_PCAP_DIR;
 
-#define REQUIRE_PUBLIC_PCAPS()                                                          \
-  if (!fs::is_directory(kPublic)) {                                                     \
-    GTEST_SKIP() << "public captures folder " << kPublic << " is absent";               \
+#define REQUIRE_PUBLIC_PCAPS()                                            \
+  if (!fs::is_directory(kPublic)) {                                       \
+    GTEST_SKIP() << "public captures folder " << kPublic << " is absent"; \
   }
 
 TEST(PublicCaptures, CtToPacsScenarioMatchesTshark) {
@@ -173,8 +177,9 @@ TEST(PublicCaptures, CtToPacsScenarioMatchesTshark) {
     ASSERT_EQ(capture->next(p), CaptureFile::Next::kPacket) << "frame " << i + 1;
     EXPECT_EQ(p.bytes.size(), lengths[i]) << "frame " << i + 1;
     EXPECT_EQ(p.original_length, lengths[i]) << "frame " << i + 1;
-    const TimestampNs expected = i < 2 ? 1'780'315'200'000'000'000 + static_cast<TimestampNs>(i) * 10'000
-                                       : 1'780'315'205'000'000'000 + static_cast<TimestampNs>(i - 2) * 10'000;
+    const TimestampNs expected =
+        i < 2 ? 1'780'315'200'000'000'000 + static_cast<TimestampNs>(i) * 10'000
+              : 1'780'315'205'000'000'000 + static_cast<TimestampNs>(i - 2) * 10'000;
     EXPECT_EQ(p.timestamp_ns, expected) << "frame " << i + 1;
   }
   EXPECT_EQ(capture->next(p), CaptureFile::Next::kEnd);
@@ -205,8 +210,10 @@ TEST(PublicCaptures, ArqFindTestclientIsPcapngWithNullLinkType) {
 TEST(PublicCaptures, EveryPublicCaptureReadsToTheEnd) {
   REQUIRE_PUBLIC_PCAPS();
   const std::vector<std::pair<std::string, std::size_t>> files = {
-      {"dicom_arq_1_find_testclient.pcap", 1}, {"dicom_arq_2_get_testclient.pcap", 2},
-      {"ct_to_pacs_scenario.pcap", 19},        {"synthetic_philips_demo.pcap", 86}};
+      {"dicom_arq_1_find_testclient.pcap", 1},
+      {"dicom_arq_2_get_testclient.pcap", 2},
+      {"ct_to_pacs_scenario.pcap", 19},
+      {"synthetic_philips_demo.pcap", 86}};
   for (const auto& [name, frames] : files) {
     MappedFile file;
     std::string why;

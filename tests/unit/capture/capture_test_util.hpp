@@ -64,7 +64,8 @@ inline ReadAll read_all(ByteView bytes, const std::string& name = "x.pcap") {
 }
 
 inline void put_le32(std::vector<std::byte>& bytes, std::size_t offset, std::uint32_t v) {
-  for (int i = 0; i < 4; ++i) bytes[offset + i] = std::byte(static_cast<std::uint8_t>(v >> (8 * i)));
+  for (int i = 0; i < 4; ++i)
+    bytes[offset + i] = std::byte(static_cast<std::uint8_t>(v >> (8 * i)));
 }
 
 inline void put_be32(std::vector<std::byte>& bytes, std::size_t offset, std::uint32_t v) {

@@ -78,17 +78,23 @@ INSTANTIATE_TEST_SUITE_P(ByteOrderAndResolution, PcapRoundTrip,
 TEST(PcapReader, ReadsHandWrittenBigEndianMicrosecondRecord) {
   // Inline bytes, as a big-endian host writes them: magic a1b2c3d4, v2.4, snaplen 96,
   // link type 101 (raw IP); one record at 2.000003 s with 4 of 8 bytes captured.
-  const std::vector<std::byte> bytes = {
-      std::byte{0xa1}, std::byte{0xb2}, std::byte{0xc3}, std::byte{0xd4}, std::byte{0x00},
-      std::byte{0x02}, std::byte{0x00}, std::byte{0x04}, std::byte{0},    std::byte{0},
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0},
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0x60},
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{0x65},  // link type 101
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{2},     // 2 s
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{3},     // 3 us
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{4},     // captured 4
-      std::byte{0},    std::byte{0},    std::byte{0},    std::byte{8},     // original 8
-      std::byte{0x45}, std::byte{0x00}, std::byte{0x00}, std::byte{0x08}};
+  const std::vector<std::uint8_t> raw = {
+      // clang-format off
+      0xa1, 0xb2, 0xc3, 0xd4,  // magic, microseconds
+      0x00, 0x02, 0x00, 0x04,  // version 2.4
+      0x00, 0x00, 0x00, 0x00,  // thiszone
+      0x00, 0x00, 0x00, 0x00,  // sigfigs
+      0x00, 0x00, 0x00, 0x60,  // snaplen 96
+      0x00, 0x00, 0x00, 0x65,  // link type 101
+      0x00, 0x00, 0x00, 0x02,  // 2 s
+      0x00, 0x00, 0x00, 0x03,  // 3 us
+      0x00, 0x00, 0x00, 0x04,  // captured 4
+      0x00, 0x00, 0x00, 0x08,  // original 8
+      0x45, 0x00, 0x00, 0x08,
+      // clang-format on
+  };
+  std::vector<std::byte> bytes;
+  for (const auto v : raw) bytes.push_back(std::byte{v});
   const auto r = read_all(bytes);
   ASSERT_TRUE(r.opened) << r.message;
   ASSERT_EQ(r.last, CaptureFile::Next::kEnd);
@@ -113,9 +119,9 @@ TEST(PcapReader, MasksFcsBitsOffTheLinkType) {
 }
 
 TEST(PcapReader, EverySupportedLinkTypeOpens) {
-  for (const LinkType link : {LinkType::kNull, LinkType::kEthernet, LinkType::kRaw,
-                              LinkType::kLoop, LinkType::kLinuxSll, LinkType::kIpv4,
-                              LinkType::kIpv6, LinkType::kLinuxSll2}) {
+  for (const LinkType link :
+       {LinkType::kNull, LinkType::kEthernet, LinkType::kRaw, LinkType::kLoop, LinkType::kLinuxSll,
+        LinkType::kIpv4, LinkType::kIpv6, LinkType::kLinuxSll2}) {
     PcapWriter writer(link);
     writer.add(5, make_frame(20, 0));
     const auto r = read_all(writer.bytes());

@@ -18,7 +18,7 @@ using test::same_bytes;
 
 constexpr std::uint16_t kEthernet = 1;
 constexpr std::uint16_t kRaw = 101;
-constexpr std::uint8_t kNanoseconds = 9;        // 10^-9
+constexpr std::uint8_t kNanoseconds = 9;          // 10^-9
 constexpr std::uint8_t kPow2Minus20 = 0x80 | 20;  // 2^-20
 
 TEST(PcapngReader, TwoInterfacesWithTheirOwnLinkTypeAndResolution) {
