@@ -74,6 +74,9 @@ struct Flow {
   std::uint8_t midstream : 1 = 0;      // no SYN seen: roles decided by port or first packet
   std::uint8_t in_use : 1 = 0;
   std::uint8_t tcp_flags[2] = {0, 0};  // union of TCP flags seen, by Direction
+  // Second (of packet time) in which the flow last moved to the tail of its timeout list.
+  // Moving at most once a second keeps most packets from touching neighbouring records.
+  std::uint32_t list_second = 0;
 
   static constexpr std::uint32_t kNoFlow = 0xffffffffu;
 

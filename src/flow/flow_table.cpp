@@ -68,8 +68,7 @@ FlowTable::~FlowTable() = default;
 bool FlowTable::is_server_port(std::uint16_t port) const { return server_ports_.test(port); }
 
 FlowTable::Lookup FlowTable::lookup(const KeyedPacket& keyed, const DecodedPacket& packet,
-                                    TimestampNs ts) {
-  const std::uint64_t hash = hash_flow_key(keyed.key);
+                                    TimestampNs ts, std::uint64_t hash) {
   for (std::uint32_t index = buckets_[hash & bucket_mask_]; index != Flow::kNoFlow;) {
     Flow& flow = at(index);
     if (flow.key == keyed.key) {
@@ -80,8 +79,12 @@ FlowTable::Lookup FlowTable::lookup(const KeyedPacket& keyed, const DecodedPacke
                           packet.result == DecodeResult::kTcp;
       if (!reused) {
         flow.last_ts = std::max(flow.last_ts, ts);
-        list_remove(index);
-        list_push_back(index);
+        const auto second = static_cast<std::uint32_t>(flow.last_ts / kNsPerSecond);
+        if (second != flow.list_second) {
+          flow.list_second = second;
+          list_remove(index);
+          list_push_back(index);
+        }
         return {&flow, direction, false};
       }
       ++counters_.ended_reused;
@@ -109,6 +112,7 @@ FlowTable::Lookup FlowTable::lookup(const KeyedPacket& keyed, const DecodedPacke
   flow.flow_id = make_flow_id(hash, ts);
   flow.first_ts = ts;
   flow.last_ts = ts;
+  flow.list_second = static_cast<std::uint32_t>(ts / kNsPerSecond);
   flow.in_use = 1;
   decide_roles(flow, keyed, packet);
   flow.timeout_class = TimeoutClass::kNew;
@@ -168,11 +172,25 @@ void FlowTable::set_timeout_class(Flow& flow, TimeoutClass cls) {
 }
 
 void FlowTable::expire(TimestampNs now) {
+  // Lists are ordered by the second each flow last moved to the tail, and a flow's last
+  // packet always falls inside that second. Walk from the head while that second could hold
+  // an expired flow; within the boundary second, flows that are still active are stepped
+  // over, not moved, so the order holds.
   for (std::size_t cls = 0; cls < list_head_.size(); ++cls) {
     const auto timeout_ns = static_cast<TimestampNs>(config_.timeout_s[cls] * kNsPerSecond);
-    while (list_head_[cls] != Flow::kNoFlow && at(list_head_[cls]).last_ts + timeout_ns <= now) {
-      ++counters_.ended_timeout;
-      end_flow(list_head_[cls], FlowEndReason::kTimeout);
+    std::uint32_t index = list_head_[cls];
+    while (index != Flow::kNoFlow) {
+      const Flow& flow = at(index);
+      const std::uint32_t next = flow.lru_next;
+      if (static_cast<TimestampNs>(flow.list_second) * static_cast<TimestampNs>(kNsPerSecond) +
+              timeout_ns > now) {
+        break;
+      }
+      if (flow.last_ts + timeout_ns <= now) {
+        ++counters_.ended_timeout;
+        end_flow(index, FlowEndReason::kTimeout);
+      }
+      index = next;
     }
   }
 }

@@ -54,7 +54,27 @@ class FlowTable {
   };
   // The flow of a decoded TCP/UDP/IP packet, created if new (evicting if the table is full).
   // Updates the flow's activity time and list position, but not its counters.
-  Lookup lookup(const KeyedPacket& keyed, const DecodedPacket& packet, TimestampNs ts);
+  Lookup lookup(const KeyedPacket& keyed, const DecodedPacket& packet, TimestampNs ts) {
+    return lookup(keyed, packet, ts, hash_flow_key(keyed.key));
+  }
+  // The same with the key's hash already computed (batched callers hash once, prefetch,
+  // then look up).
+  Lookup lookup(const KeyedPacket& keyed, const DecodedPacket& packet, TimestampNs ts,
+                std::uint64_t hash);
+
+  // Cache hints for a batch: first the bucket, then (once the bucket is likely in cache) the
+  // head flow record it names. Hints only: they change nothing.
+  void prefetch_bucket(std::uint64_t hash) const {
+    __builtin_prefetch(&buckets_[hash & bucket_mask_]);
+  }
+  void prefetch_flow(std::uint64_t hash) const {
+    const std::uint32_t index = buckets_[hash & bucket_mask_];
+    if (index != Flow::kNoFlow) {
+      const auto* record = reinterpret_cast<const char*>(&at(index));
+      __builtin_prefetch(record);
+      __builtin_prefetch(record + 64);
+    }
+  }
 
   // Moves a flow to another timeout class (e.g. when TCP state changes).
   void set_timeout_class(Flow& flow, TimeoutClass cls);

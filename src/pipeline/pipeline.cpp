@@ -17,8 +17,7 @@ Pipeline::~Pipeline() {
   flows_.for_each_active([this](Flow& flow) { reassembler_.release(flow); });
 }
 
-void Pipeline::process(const PacketView& packet) {
-  const TimestampNs ts = packet.timestamp_ns;
+void Pipeline::advance_clock(TimestampNs ts) {
   if (!started_) {
     started_ = true;
     first_ts_ = now_ = ts;
@@ -30,12 +29,39 @@ void Pipeline::process(const PacketView& packet) {
     flows_.expire(now_);
     next_expiry_ = now_ + kExpiryIntervalNs;
   }
+}
 
-  const DecodeResult result = decode_packet(packet, config_.decode, decoded_, decode_counters_);
+void Pipeline::process_batch(std::span<const PacketView> packets) {
+  while (!packets.empty()) {
+    const std::size_t n = std::min(packets.size(), kBatch);
+    for (std::size_t i = 0; i < n; ++i) {
+      const DecodeResult result =
+          decode_packet(packets[i], config_.decode, decoded_[i], decode_counters_);
+      if (result == DecodeResult::kMalformed || result == DecodeResult::kNotIp) continue;
+      keyed_[i] = make_flow_key(decoded_[i]);
+      hash_[i] = hash_flow_key(keyed_[i].key);
+      flows_.prefetch_bucket(hash_[i]);
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+      if (decoded_[i].result != DecodeResult::kMalformed && decoded_[i].result != DecodeResult::kNotIp) {
+        flows_.prefetch_flow(hash_[i]);
+      }
+    }
+    for (std::size_t i = 0; i < n; ++i) process_decoded(packets[i], i);
+    packets = packets.subspan(n);
+  }
+}
+
+void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
+  const TimestampNs ts = packet.timestamp_ns;
+  advance_clock(ts);
+  const DecodedPacket& decoded = decoded_[slot];
+  const DecodeResult result = decoded.result;
   if (result == DecodeResult::kMalformed || result == DecodeResult::kNotIp) return;
 
-  const KeyedPacket keyed = make_flow_key(decoded_);
-  const FlowTable::Lookup found = flows_.lookup(keyed, decoded_, now_);
+  // Looked up now, not during decoding: earlier packets of the batch may have created or
+  // ended flows, and the hash is all that carries over.
+  const FlowTable::Lookup found = flows_.lookup(keyed_[slot], decoded, now_, hash_[slot]);
   Flow& flow = *found.flow;
   const auto d = static_cast<std::size_t>(found.direction);
   ++flow.packets[d];
@@ -43,13 +69,13 @@ void Pipeline::process(const PacketView& packet) {
 
   if (result == DecodeResult::kTcp) {
     const TimeoutClass cls =
-        track_tcp(flow, found.direction, decoded_.tcp.flags, decoded_.payload_wire_length != 0);
+        track_tcp(flow, found.direction, decoded.tcp.flags, decoded.payload_wire_length != 0);
     flows_.set_timeout_class(flow, cls);
     // A first fragment's TCP payload is incomplete: without IP reassembly it cannot feed
     // the stream, and the hole it leaves is reported as a gap later.
-    if (!decoded_.is_fragment) {
-      reassembler_.on_packet(flow, found.direction, decoded_.tcp, decoded_.payload,
-                             decoded_.payload_wire_length, ts);
+    if (!decoded.is_fragment) {
+      reassembler_.on_packet(flow, found.direction, decoded.tcp, decoded.payload,
+                             decoded.payload_wire_length, ts);
     }
   } else {
     flows_.set_timeout_class(flow, track_datagram(flow));

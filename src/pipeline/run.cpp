@@ -1,6 +1,7 @@
 // Wiring for one run: inputs -> (BPF) -> pipeline -> EVE writer; errors and exit status.
 #include "pipeline/run.hpp"
 
+#include <array>
 #include <csignal>
 #include <chrono>
 #include <filesystem>
@@ -63,17 +64,24 @@ bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
     ++capture.inputs_failed;
     return false;
   }
-  PacketView packet;
+  // Packets go to the pipeline in small batches of views into the mapping.
+  std::array<PacketView, Pipeline::kBatch> batch;
+  std::size_t batched = 0;
   ReadResult result;
-  while ((result = file->next(packet)) == ReadResult::kPacket) {
+  while ((result = file->next(batch[batched])) == ReadResult::kPacket) {
+    const PacketView& packet = batch[batched];
     ++capture.packets;
     capture.bytes += packet.bytes.size();
     if (filter != nullptr && !filter->matches(packet)) {
       ++capture.filtered_out;
       continue;
     }
-    pipeline.process(packet);
+    if (++batched == batch.size()) {
+      pipeline.process_batch(batch);
+      batched = 0;
+    }
   }
+  pipeline.process_batch({batch.data(), batched});
   capture.skipped_blocks += file->skipped_blocks();
   if (result == ReadResult::kError) {
     fmt::print(errors, "dicomsentry: {}\n", file->error().message());
