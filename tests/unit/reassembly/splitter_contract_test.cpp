@@ -3,7 +3,9 @@
 // part of a delivery, refuse progress or ask too much are handled without loops.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <functional>
+#include <random>
 
 #include "reassembly_test_util.hpp"
 
@@ -101,8 +103,10 @@ struct Outcome {
   ReassemblyCounters counters;
 };
 
-// Sends the stream cut at `cuts`, in order or with each pair of segments swapped.
-Outcome feed(const TlvStream& s, const std::vector<std::size_t>& cuts, bool swap_pairs = false) {
+// Sends the stream cut at `cuts`, in order, with each pair of segments swapped, or shuffled
+// by `shuffle` when given.
+Outcome feed(const TlvStream& s, const std::vector<std::size_t>& cuts, bool swap_pairs = false,
+             std::mt19937* shuffle = nullptr) {
   TlvConsumer consumer;
   ReassemblerFixture f(ReassemblyConfig{}, &consumer);
   f.syn(kToServer, 41);
@@ -116,6 +120,7 @@ Outcome feed(const TlvStream& s, const std::vector<std::size_t>& cuts, bool swap
   for (std::size_t i = 0; swap_pairs && i + 1 < segments.size(); i += 2) {
     std::swap(segments[i], segments[i + 1]);
   }
+  if (shuffle != nullptr) std::shuffle(segments.begin(), segments.end(), *shuffle);
   for (const auto& [begin, end] : segments) {
     f.send(kToServer, 42 + static_cast<std::uint32_t>(begin),
            std::string_view(s.bytes).substr(begin, end - begin));
@@ -171,6 +176,21 @@ TEST(SplitterContract, SwappedSegmentPairsGiveTheSameRecordsAndCopies) {
     EXPECT_EQ(out.records, s.records) << "chunk " << chunk;
     EXPECT_EQ(out.counters.stash_copies, straddling_header_bytes(s, cuts)) << "chunk " << chunk;
     EXPECT_GT(out.counters.out_of_order, 0u);
+  }
+}
+
+TEST(SplitterContract, RandomCutsInRandomOrderGiveTheSameRecordsAndCopies) {
+  const TlvStream s = make_stream();
+  std::mt19937 rng(99);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<std::size_t> cuts;
+    for (std::size_t cut = 1 + rng() % 9; cut < s.bytes.size(); cut += 1 + rng() % 40) {
+      cuts.push_back(cut);
+    }
+    const Outcome out = feed(s, cuts, false, &rng);
+    ASSERT_EQ(out.records, s.records) << "trial " << trial;
+    ASSERT_EQ(out.counters.stash_copies, straddling_header_bytes(s, cuts)) << "trial " << trial;
+    ASSERT_EQ(out.counters.gaps, 0u);
   }
 }
 
