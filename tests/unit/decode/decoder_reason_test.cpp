@@ -143,6 +143,17 @@ TEST(DecoderReasonTest, Ipv4OptionRunsPastHeader) {
   expect_only_reason(decode(frame), DecodeReason::kIpv4BadOption);
 }
 
+TEST(DecoderReasonTest, Ipv4RecordRouteWithoutPointer) {
+  // Length 2 passes the generic walk but record route needs its pointer byte (RFC 791).
+  const Bytes frame = cat({test::ethernet(0x0800), test::ipv4(6, 20, {0x07, 0x02, 0x00, 0x00}), test::tcp(0x10)});
+  expect_only_reason(decode(frame), DecodeReason::kIpv4BadOption);
+}
+
+TEST(DecoderReasonTest, Ipv4RouterAlertWithWrongLength) {
+  const Bytes frame = cat({test::ethernet(0x0800), test::ipv4(6, 20, {0x94, 0x03, 0x00, 0x00}), test::tcp(0x10)});
+  expect_only_reason(decode(frame), DecodeReason::kIpv4BadOption);
+}
+
 TEST(DecoderReasonTest, Ipv4BadChecksum) {
   Bytes frame = eth_ipv4(6, test::tcp(0x10));
   frame[14 + 8] = 63;  // TTL changed without updating the checksum

@@ -50,6 +50,28 @@ TEST(DecoderTcpTest, AllOptionKindsAreRead) {
   EXPECT_EQ(bad_option_events(d.counters), 0u);
 }
 
+TEST(DecoderTcpTest, NopNopTimestampsLayoutOfEstablishedFlows) {
+  const Bytes options = {0x01, 0x01, 0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88};
+  const auto d = decode(ipv4_frame(6, cat({test::tcp(0x10, options), {'q'}})));
+  ASSERT_EQ(d.result, DecodeResult::kTcp);
+  const TcpOptions& o = d.out.tcp.options;
+  EXPECT_TRUE(o.has_timestamps);
+  EXPECT_EQ(o.ts_value, 0x11223344u);
+  EXPECT_EQ(o.ts_echo, 0x55667788u);
+  EXPECT_EQ(o.mss, 0);
+  EXPECT_EQ(o.window_scale, 0xff);
+  EXPECT_FALSE(o.malformed);
+  EXPECT_EQ(d.out.payload.size(), 1u);
+}
+
+TEST(DecoderTcpTest, TimestampsAfterOtherPaddingTakeTheFullWalk) {
+  const Bytes options = {0x08, 0x0a, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x01, 0x00};
+  const auto d = decode(ipv4_frame(6, test::tcp(0x10, options)));
+  ASSERT_EQ(d.result, DecodeResult::kTcp);
+  EXPECT_EQ(d.out.tcp.options.ts_value, 0x11223344u);
+  EXPECT_EQ(d.out.tcp.options.ts_echo, 0x55667788u);
+}
+
 TEST(DecoderTcpTest, UnknownKindsAreSkippedByLength) {
   const Bytes options = {0x22, 0x06, 1, 2, 3, 4,                          // TCP Fast Open cookie
                          0x08, 0x0a, 0, 0, 0, 9, 0, 0, 0, 8, 0x01, 0x00, 0, 0};  // timestamps, NOP, EOL
