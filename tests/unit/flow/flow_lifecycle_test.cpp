@@ -86,6 +86,31 @@ TEST(FlowTimeouts, ActivityPostponesExpiry) {
   EXPECT_EQ(handler.ends[1].last_ts, 4 * kSecond);
 }
 
+// Flows move in their list at most once a second, so a flow touched again within its second
+// stays ahead of flows created after it; expiry must still end exactly the idle ones.
+TEST(FlowTimeouts, ExpiryIsExactForFlowsTouchedWithinTheirSecond) {
+  FlowConfig config;
+  config.timeout_s = {10, 10, 10};
+  RecordingEndHandler handler;
+  FlowTable table(config, handler);
+  constexpr TimestampNs kMs = 1'000'000;
+  look(table, nth_syn(0), 100 * kMs);
+  look(table, nth_syn(1), 500 * kMs);
+  look(table, nth_syn(2), 600 * kMs);
+  look(table, nth_syn(0, tcp_flag::kAck), 900 * kMs);  // same second: not moved
+  table.expire(10 * kSecond + 500 * kMs);
+  ASSERT_EQ(handler.ends.size(), 1u);
+  EXPECT_EQ(handler.ends[0].last_ts, 500 * kMs);  // flow 1 only, stepping over flow 0
+  table.expire(10 * kSecond + 899 * kMs);
+  ASSERT_EQ(handler.ends.size(), 2u);
+  EXPECT_EQ(handler.ends[1].last_ts, 600 * kMs);
+  table.expire(10 * kSecond + 900 * kMs);
+  ASSERT_EQ(handler.ends.size(), 3u);
+  EXPECT_EQ(handler.ends[2].last_ts, 900 * kMs);
+  EXPECT_EQ(table.counters().ended_timeout, 3u);
+  EXPECT_EQ(table.counters().active, 0u);
+}
+
 TEST(FlowEviction, MemcapFor16FlowsEvictsTheFourLongestIdle) {
   FlowConfig config;
   config.memcap_bytes = 16 * FlowTable::bytes_per_flow();
