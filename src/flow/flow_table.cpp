@@ -211,7 +211,11 @@ std::uint32_t FlowTable::allocate() {
     return index;
   }
   if ((allocated_ & kChunkMask) == 0) {
-    chunks_.push_back(std::make_unique<Flow[]>(std::size_t{1} << kChunkBits));
+    // Records are handed out only below max_flows_, so the last chunk holds just what the
+    // memcap allows: a small memcap must not cost a full chunk.
+    const std::uint32_t records = std::min(std::uint32_t{1} << kChunkBits, max_flows_ - allocated_);
+    chunks_.push_back(std::make_unique<Flow[]>(records));
+    record_capacity_ += records;
   }
   return allocated_++;
 }

@@ -97,8 +97,7 @@ class FlowTable {
   const FlowTableCounters& counters() const { return counters_; }
   // Bytes of flow records and buckets allocated so far.
   std::uint64_t memuse() const {
-    return chunks_.size() * (std::uint64_t{1} << kChunkBits) * sizeof(Flow) +
-           buckets_.size() * sizeof(std::uint32_t);
+    return record_capacity_ * sizeof(Flow) + buckets_.size() * sizeof(std::uint32_t);
   }
   std::uint32_t capacity() const { return max_flows_; }
   static constexpr std::size_t bytes_per_flow() { return sizeof(Flow) + sizeof(std::uint32_t); }
@@ -128,6 +127,7 @@ class FlowTable {
   std::vector<std::uint32_t> buckets_;
   std::vector<std::unique_ptr<Flow[]>> chunks_;  // grown as flows are created, never shrunk
   std::uint32_t allocated_ = 0;                  // records handed out from chunks so far
+  std::uint64_t record_capacity_ = 0;            // records in all chunks
   std::uint32_t free_head_ = Flow::kNoFlow;      // recycled records, chained by hash_next
   std::array<std::uint32_t, 3> list_head_;
   std::array<std::uint32_t, 3> list_tail_;

@@ -154,6 +154,22 @@ TEST(FlowEviction, MemcapFor16FlowsEvictsTheFourLongestIdle) {
   EXPECT_EQ(active, expected);
 }
 
+TEST(FlowEviction, RecordMemoryStaysWithinTheMemcap) {
+  FlowConfig config;
+  config.memcap_bytes = 16 * FlowTable::bytes_per_flow();
+  RecordingEndHandler handler;
+  FlowTable table(config, handler);
+  for (std::uint32_t n = 0; n < 20; ++n) look(table, nth_syn(n), n * kSecond);
+  // 16 records and 16 buckets, not a whole 16384-record chunk.
+  EXPECT_EQ(table.memuse(), 16 * sizeof(Flow) + 16 * sizeof(std::uint32_t));
+  EXPECT_LE(table.memuse(), config.memcap_bytes);
+
+  RecordingEndHandler big_handler;
+  FlowTable big(FlowConfig{}, big_handler);  // 256 MiB: records come in chunks of 16384
+  look(big, nth_syn(0), 0);
+  EXPECT_EQ(big.memuse(), 16384 * sizeof(Flow) + 4096 * sizeof(std::uint32_t));
+}
+
 TEST(FlowEviction, TinyMemcapStillHolds16Flows) {
   FlowConfig config;
   config.memcap_bytes = 1;
