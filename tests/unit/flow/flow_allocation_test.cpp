@@ -19,8 +19,12 @@ void* operator new(std::size_t size) {
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
 
 namespace dicomsentry {
 namespace {
@@ -37,9 +41,9 @@ std::vector<DecodedPacket> syns(std::uint32_t count) {
   std::vector<DecodedPacket> packets;
   packets.reserve(count);
   for (std::uint32_t i = 0; i < count; ++i) {
-    packets.push_back(tcp_packet(ipv4(10, 3, static_cast<std::uint8_t>(i >> 8),
-                                      static_cast<std::uint8_t>(i)),
-                                 50000, ipv4(10, 4, 0, 1), 104, tcp_flag::kSyn));
+    packets.push_back(
+        tcp_packet(ipv4(10, 3, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)),
+                   50000, ipv4(10, 4, 0, 1), 104, tcp_flag::kSyn));
   }
   return packets;
 }

@@ -210,13 +210,15 @@ TEST(FlowPortReuse, NewSynOnAClosedFlowEndsItAndStartsANewOne) {
   const std::uint64_t old_id = old_flow->flow_id;
 
   // A late ACK on the closed flow is still that flow.
-  const auto late_ack = look(
-      table, tcp_packet(ipv4(10, 0, 0, 7), 40000, ipv4(10, 0, 0, 1), 104, tcp_flag::kAck), 2 * kSecond);
+  const auto late_ack =
+      look(table, tcp_packet(ipv4(10, 0, 0, 7), 40000, ipv4(10, 0, 0, 1), 104, tcp_flag::kAck),
+           2 * kSecond);
   EXPECT_FALSE(late_ack.created);
   EXPECT_EQ(late_ack.flow->flow_id, old_id);
 
-  const auto reused = look(
-      table, tcp_packet(ipv4(10, 0, 0, 7), 40000, ipv4(10, 0, 0, 1), 104, tcp_flag::kSyn), 3 * kSecond);
+  const auto reused =
+      look(table, tcp_packet(ipv4(10, 0, 0, 7), 40000, ipv4(10, 0, 0, 1), 104, tcp_flag::kSyn),
+           3 * kSecond);
   EXPECT_TRUE(reused.created);
   EXPECT_NE(reused.flow->flow_id, old_id);
   EXPECT_EQ(reused.flow->tcp_state, TcpState::kNone);
@@ -234,10 +236,10 @@ TEST(FlowPortReuse, SynAckOnAClosedFlowDoesNotStartANewOne) {
   RecordingEndHandler handler;
   FlowTable table(FlowConfig{}, handler);
   const std::uint64_t old_id = close_connection(table, kSecond)->flow_id;
-  const auto syn_ack = look(table,
-                            tcp_packet(ipv4(10, 0, 0, 1), 104, ipv4(10, 0, 0, 7), 40000,
-                                       tcp_flag::kSyn | tcp_flag::kAck),
-                            2 * kSecond);
+  const auto syn_ack = look(
+      table,
+      tcp_packet(ipv4(10, 0, 0, 1), 104, ipv4(10, 0, 0, 7), 40000, tcp_flag::kSyn | tcp_flag::kAck),
+      2 * kSecond);
   EXPECT_FALSE(syn_ack.created);
   EXPECT_EQ(syn_ack.flow->flow_id, old_id);
   EXPECT_TRUE(handler.ends.empty());
@@ -289,8 +291,9 @@ TEST(FlowEndHandlerCalls, ExactlyOncePerFlowAcrossEveryWayOfEnding) {
   }
   table.expire(60 * kSecond);  // flows 24..30 (last_ts <= 30 s) time out
   created.insert(close_connection(table, 61 * kSecond)->flow_id);
-  const auto reused = look(
-      table, tcp_packet(ipv4(10, 0, 0, 7), 40000, ipv4(10, 0, 0, 1), 104, tcp_flag::kSyn), 62 * kSecond);
+  const auto reused =
+      look(table, tcp_packet(ipv4(10, 0, 0, 7), 40000, ipv4(10, 0, 0, 1), 104, tcp_flag::kSyn),
+           62 * kSecond);
   created.insert(reused.flow->flow_id);
   table.end_all(FlowEndReason::kShutdown);
 

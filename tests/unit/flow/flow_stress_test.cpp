@@ -41,9 +41,10 @@ std::vector<DecodedPacket> random_packets(std::uint32_t count) {
     const std::size_t len = version == 4 ? 4 : 16;
     for (std::size_t b = 0; b < len; ++b) src.bytes[b] = static_cast<std::uint8_t>(rng());
     for (std::size_t b = 0; b + 4 < len; ++b) dst.bytes[b] = static_cast<std::uint8_t>(rng());
-    for (std::size_t b = 0; b < 4; ++b) dst.bytes[len - 4 + b] = static_cast<std::uint8_t>(i >> (8 * (3 - b)));
-    DecodedPacket p = tcp_packet(src, static_cast<std::uint16_t>(r >> 8),
-                                 dst, static_cast<std::uint16_t>(r >> 24), tcp_flag::kSyn);
+    for (std::size_t b = 0; b < 4; ++b)
+      dst.bytes[len - 4 + b] = static_cast<std::uint8_t>(i >> (8 * (3 - b)));
+    DecodedPacket p = tcp_packet(src, static_cast<std::uint16_t>(r >> 8), dst,
+                                 static_cast<std::uint16_t>(r >> 24), tcp_flag::kSyn);
     p.ip_version = version;
     const auto vlans = static_cast<std::uint8_t>((r >> 41) % 3);
     for (std::uint8_t v = 0; v < vlans; ++v) {

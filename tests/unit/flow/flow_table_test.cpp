@@ -128,7 +128,8 @@ TEST_F(FlowTableTest, VlanStacksMakeDifferentFlows) {
   EXPECT_EQ(flows.size(), 5u);
   EXPECT_EQ(table_.counters().created, 5u);
   // The reply on [10,20] finds the [10,20] flow, not [10] or [20].
-  const auto reply = look(table_, tcp_packet(b_, 104, a_, 40000, tcp_flag::kAck, {10, 20}), kSecond);
+  const auto reply =
+      look(table_, tcp_packet(b_, 104, a_, 40000, tcp_flag::kAck, {10, 20}), kSecond);
   EXPECT_FALSE(reply.created);
   EXPECT_EQ(reply.flow->key.vlan_count, 2);
   EXPECT_EQ(reply.flow->key.vlan_ids[0], 10);
@@ -165,14 +166,15 @@ TEST_F(FlowTableTest, Ipv6FlowsAreKeyedByTheFullAddress) {
   const auto one = look(table_, tcp_packet(ipv6(1), 40000, ipv6(2), 104, tcp_flag::kSyn, {}, 6), 1);
   const auto two = look(table_, tcp_packet(ipv6(1), 40000, ipv6(3), 104, tcp_flag::kSyn, {}, 6), 1);
   EXPECT_NE(one.flow, two.flow);
-  const auto back = look(table_, tcp_packet(ipv6(3), 104, ipv6(1), 40000, tcp_flag::kAck, {}, 6), 2);
+  const auto back =
+      look(table_, tcp_packet(ipv6(3), 104, ipv6(1), 40000, tcp_flag::kAck, {}, 6), 2);
   EXPECT_EQ(back.flow, two.flow);
   EXPECT_EQ(back.direction, Direction::kToClient);
 }
 
 TEST(FlowId, DeterministicForTheSameKeyAndFirstTimestamp) {
-  const DecodedPacket syn = tcp_packet(ipv4(192, 168, 1, 5), 40000, ipv4(192, 168, 1, 9), 104,
-                                       tcp_flag::kSyn);
+  const DecodedPacket syn =
+      tcp_packet(ipv4(192, 168, 1, 5), 40000, ipv4(192, 168, 1, 9), 104, tcp_flag::kSyn);
   RecordingEndHandler h1, h2, h3;
   FlowTable t1(FlowConfig{}, h1), t2(FlowConfig{}, h2), t3(FlowConfig{}, h3);
   const std::uint64_t id1 = look(t1, syn, 1'700'000'000 * kSecond).flow->flow_id;
@@ -189,10 +191,9 @@ TEST(FlowId, AlwaysBelow2Pow51AndNonZero) {
   FlowTable table(FlowConfig{}, handler);
   std::set<std::uint64_t> ids;
   for (std::uint32_t i = 0; i < 5000; ++i) {
-    const DecodedPacket p = tcp_packet(ipv4(10, 1, static_cast<std::uint8_t>(i >> 8),
-                                            static_cast<std::uint8_t>(i)),
-                                       static_cast<std::uint16_t>(1024 + i), ipv4(10, 2, 0, 1), 104,
-                                       tcp_flag::kSyn);
+    const DecodedPacket p =
+        tcp_packet(ipv4(10, 1, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)),
+                   static_cast<std::uint16_t>(1024 + i), ipv4(10, 2, 0, 1), 104, tcp_flag::kSyn);
     const std::uint64_t id = look(table, p, static_cast<TimestampNs>(i) * 977).flow->flow_id;
     EXPECT_LT(id, std::uint64_t{1} << 51);
     EXPECT_NE(id, 0u);

@@ -64,8 +64,9 @@ TEST(ReassemblerGap, PerStreamHeldCapTurnsTheFirstHoleIntoAGap) {
   config.max_held_bytes_per_stream = 1000;
   ReassemblerFixture f(config);
   f.syn(kToServer, 0);
-  for (std::uint32_t i = 0; i < 3; ++i) f.send(kToServer, 101 + 300 * i, pattern(100 + 300 * i, 300));
-  EXPECT_TRUE(f.recorder_.events.empty());  // 900 held bytes: within the cap
+  for (std::uint32_t i = 0; i < 3; ++i)
+    f.send(kToServer, 101 + 300 * i, pattern(100 + 300 * i, 300));
+  EXPECT_TRUE(f.recorder_.events.empty());      // 900 held bytes: within the cap
   f.send(kToServer, 1001, pattern(1000, 300));  // 1200 > 1000
   EXPECT_EQ(f.recorder_.shapes(),
             (std::vector<Event>{gap_event(kToServer, 0, 100), data_event(kToServer, 100, 300),

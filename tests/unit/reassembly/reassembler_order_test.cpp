@@ -58,7 +58,7 @@ TEST(ReassemblerOrder, RetransmissionsAreCountedNotRedelivered) {
   ReassemblerFixture f;
   f.syn(kToServer, 0);
   f.send(kToServer, 1, pattern(0, 100));
-  f.send(kToServer, 1, pattern(0, 100));  // whole segment again
+  f.send(kToServer, 1, pattern(0, 100));   // whole segment again
   f.send(kToServer, 21, pattern(20, 30));  // a piece of it
   EXPECT_EQ(f.recorder_.bytes[0], pattern(0, 100));
   EXPECT_EQ(f.recorder_.events.size(), 1u);
@@ -98,8 +98,9 @@ TEST(ReassemblerOrder, OverlapOfHeldSegmentsWithSameBytes) {
 TEST(ReassemblerOrder, InOrderNewcomerOverlappingAHeldCopyLosesTheConflict) {
   ReassemblerFixture f;
   f.syn(kToServer, 0);
-  f.send(kToServer, 101, std::string(100, 'B'));   // seen first, held
-  const std::byte* p = f.send(kToServer, 1, std::string(150, 'A'));  // in order, differs at 100..150
+  f.send(kToServer, 101, std::string(100, 'B'));  // seen first, held
+  const std::byte* p =
+      f.send(kToServer, 1, std::string(150, 'A'));  // in order, differs at 100..150
   EXPECT_EQ(f.recorder_.bytes[0], std::string(100, 'A') + std::string(100, 'B'));
   ASSERT_EQ(f.recorder_.events.size(), 2u);
   EXPECT_EQ(f.recorder_.events[0], data_event(kToServer, 0, 100, p));

@@ -16,7 +16,7 @@ using namespace reassembly_test;
 
 struct Scenario {
   std::uint32_t trials;
-  double loss;                 // probability that a covering segment is not sent
+  double loss;  // probability that a covering segment is not sent
   std::uint64_t memcap;
   std::uint32_t max_held_per_stream;
 };
@@ -41,7 +41,8 @@ std::uint64_t run(const Scenario& scenario, std::uint32_t seed) {
     std::uint32_t at = 0;
     bool lost_any = false;
     while (at < length) {
-      const std::uint32_t size = std::min(length - at, 1 + static_cast<std::uint32_t>(rng() % 1500));
+      const std::uint32_t size =
+          std::min(length - at, 1 + static_cast<std::uint32_t>(rng() % 1500));
       const bool lost = std::uniform_real_distribution<double>(0, 1)(rng) < scenario.loss;
       if (!lost) segments.push_back({at, at + size});
       lost_any |= lost;
@@ -52,7 +53,8 @@ std::uint64_t run(const Scenario& scenario, std::uint32_t seed) {
     for (std::size_t i = 0; i < extra && !segments.empty(); ++i) {
       const Segment& base = segments[rng() % segments.size()];
       const std::uint32_t begin = base.begin + rng() % (base.end - base.begin);
-      const std::uint32_t end = std::min(length, begin + 1 + static_cast<std::uint32_t>(rng() % 3000));
+      const std::uint32_t end =
+          std::min(length, begin + 1 + static_cast<std::uint32_t>(rng() % 3000));
       segments.push_back({begin, end});
     }
     std::shuffle(segments.begin(), segments.end(), rng);
@@ -63,7 +65,8 @@ std::uint64_t run(const Scenario& scenario, std::uint32_t seed) {
     ReassemblerFixture f(config);
     f.syn(kToServer, isn);
     for (const Segment& s : segments) {
-      f.send(kToServer, isn + 1 + s.begin, std::string_view(stream).substr(s.begin, s.end - s.begin));
+      f.send(kToServer, isn + 1 + s.begin,
+             std::string_view(stream).substr(s.begin, s.end - s.begin));
     }
     f.reassembler_.on_flow_end(f.flow_, 2);
 

@@ -22,8 +22,8 @@ struct Event {
   Kind kind;
   Direction direction;
   std::uint64_t offset;
-  std::uint64_t length;        // bytes delivered or skipped; 0 for kEnd
-  const std::byte* pointer;    // the view handed over (kData)
+  std::uint64_t length;      // bytes delivered or skipped; 0 for kEnd
+  const std::byte* pointer;  // the view handed over (kData)
   friend bool operator==(const Event&, const Event&) = default;
 };
 

@@ -209,7 +209,8 @@ class ScriptedConsumer : public StreamConsumer {
 
   explicit ScriptedConsumer(Policy policy) : policy_(std::move(policy)) {}
   Consumed on_data(const StreamContext& context, ByteView data) override {
-    calls.push_back({context.offset, std::string(reinterpret_cast<const char*>(data.data()), data.size()),
+    calls.push_back({context.offset,
+                     std::string(reinterpret_cast<const char*>(data.data()), data.size()),
                      data.data()});
     if (calls.size() > kMaxCalls) return {static_cast<std::uint32_t>(data.size()), 0};
     return policy_(data);
@@ -333,7 +334,7 @@ TEST(SplitterContract, AGapDiscardsAStashedPartialHeader) {
   f.syn(kToServer, 0);
   f.syn(kToClient, 500);
   f.send(kToServer, 1, std::string_view(s.bytes).substr(0, 3));  // half of record 0's header
-  f.ack(kToClient, 101, 501);  // bytes 3..100 were never captured
+  f.ack(kToClient, 101, 501);                                    // bytes 3..100 were never captured
   f.send(kToServer, 101, s.bytes);  // a fresh copy of the stream, starting at offset 100
   EXPECT_EQ(consumer.gaps, 1);
   ASSERT_EQ(consumer.records.size(), s.records.size());
