@@ -1,7 +1,10 @@
 // Wiring for one run: inputs -> (BPF) -> pipeline -> EVE writer; errors and exit status.
 #include "pipeline/run.hpp"
 
+#include <poll.h>
+
 #include <array>
+#include <cerrno>
 #include <csignal>
 #include <chrono>
 #include <filesystem>
@@ -45,6 +48,7 @@ StatsSnapshot snapshot(const Pipeline& pipeline, const CaptureCounters& capture,
   return stats;
 }
 
+constexpr int kPollIntervalMs = 100;
 volatile std::sig_atomic_t g_stop_requested = 0;
 LiveCapture* g_live = nullptr;
 
@@ -103,6 +107,9 @@ bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters
   live.promiscuous = options.promiscuous;
   live.immediate = options.immediate;
   live.filter = options.bpf;
+  // Non-blocking, and waited on with poll(): a quiet interface must not keep the loop from
+  // noticing a signal, the duration or the packet limit.
+  live.nonblocking = true;
   std::string error;
   std::unique_ptr<LiveCapture> source = LiveCapture::open(live, error);
   if (!source) {
@@ -116,7 +123,9 @@ bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters
   std::signal(SIGTERM, request_stop);
   const auto started = std::chrono::steady_clock::now();
   bool ok = true;
+  pollfd readable{source->selectable_fd(), POLLIN, 0};
   while (!g_stop_requested) {
+    if (::poll(&readable, 1, kPollIntervalMs) < 0 && errno != EINTR) break;
     const int n = source->dispatch(256, [&](const PacketView& packet) {
       ++capture.packets;
       capture.bytes += packet.bytes.size();
