@@ -328,10 +328,11 @@ bool looks_like_command_set(ByteView bytes) {
   const std::uint32_t group_length = load_le32(p + 8);
   if (group_length < kElementHeader || group_length > kMaxCommandSetBytes) return false;
   const std::size_t end = kGroupLengthElement + group_length;
-  const std::size_t seen = bytes.size() < end ? bytes.size() : end;
+  if (bytes.size() > end) return false;  // a PDV never holds more than one command set
+  const std::size_t seen = bytes.size();
   std::size_t pos = kGroupLengthElement;
   std::uint16_t previous = 0;
-  while (seen - pos >= kElementHeader) {
+  while (pos + kElementHeader <= seen) {  // pos may pass `seen` when a value is cut
     const std::uint16_t group = load_le16(p + pos);
     const std::uint16_t element = load_le16(p + pos + 2);
     const std::uint32_t length = load_le32(p + pos + 4);

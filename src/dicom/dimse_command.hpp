@@ -184,7 +184,8 @@ CommandPeek peek_command_field(ByteView bytes);
 
 // A plausibility check for bytes that may begin a command set: (0000,0000) UL length 4, a
 // group length within kMaxCommandSetBytes, and group-0000 elements in ascending order whose
-// lengths stay inside it. When all of the set is present it must end exactly where it says.
+// lengths stay inside it. When all of the set is present it must end exactly where it says;
+// bytes past that end fail (a PDV never holds more than one command set).
 bool looks_like_command_set(ByteView bytes);
 
 }  // namespace dicomsentry::dicom
