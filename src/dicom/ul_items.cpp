@@ -1,0 +1,304 @@
+// Item walking, UID and AE title checks, and the user information sub-items (PS3.7 Annex D).
+#include "dicom/ul_items.hpp"
+
+#include <algorithm>
+
+namespace dicomsentry::dicom {
+
+ItemWalker::Step ItemWalker::next(Item& out) {
+  if (cursor_.empty()) return Step::kEnd;
+  out.start = cursor_.here();
+  std::uint16_t length = 0;
+  if (!cursor_.read_u8(out.type) || !cursor_.read_u8(out.reserved) || !cursor_.read_be16(length) ||
+      !cursor_.read_view(length, out.value)) {
+    return Step::kOverrun;
+  }
+  return Step::kItem;
+}
+
+std::string_view uid_chars(ByteView value) {
+  std::size_t n = value.size();
+  while (n > 0 && value[n - 1] == std::byte{0}) --n;
+  return {reinterpret_cast<const char*>(value.data()), n};
+}
+
+bool is_valid_uid(std::string_view uid) {
+  if (uid.empty() || uid.size() > kUidMaxChars) return false;
+  std::size_t component_start = 0;
+  for (std::size_t i = 0; i <= uid.size(); ++i) {
+    if (i == uid.size() || uid[i] == '.') {
+      const std::size_t len = i - component_start;
+      if (len == 0) return false;                                // empty component
+      if (len > 1 && uid[component_start] == '0') return false;  // leading zero
+      component_start = i + 1;
+    } else if (uid[i] < '0' || uid[i] > '9') {
+      return false;
+    }
+  }
+  return true;
+}
+
+void take_uid(ByteView value, std::string& out, const ItemContext& ctx) {
+  const std::string_view chars = uid_chars(value);
+  out.assign(chars);
+  if (!is_valid_uid(chars)) ctx.flag(DicomAnomaly::kUidInvalid, value.data());
+}
+
+namespace {
+bool printable(char c) { return c >= 0x20 && c <= 0x7e; }
+}  // namespace
+
+void take_ae_title(ByteView field, AeTitle& out) {
+  const std::string_view raw(reinterpret_cast<const char*>(field.data()), field.size());
+  out.raw.assign(raw);
+  out.non_printable = !std::all_of(raw.begin(), raw.end(), printable);
+  const std::size_t first = raw.find_first_not_of(' ');
+  if (first == std::string_view::npos) {
+    out.trimmed.clear();
+    return;
+  }
+  const std::size_t last = raw.find_last_not_of(' ');
+  out.trimmed.assign(raw.substr(first, last - first + 1));
+}
+
+std::string_view user_identity_type_text(std::uint8_t type) {
+  switch (type) {
+    case 1: return "username";
+    case 2: return "username and passcode";
+    case 3: return "Kerberos service ticket";
+    case 4: return "SAML assertion";
+    case 5: return "JSON Web Token";
+    default: return "unknown";
+  }
+}
+
+void UserInformation::clear() {
+  present = false;
+  has_max_length = false;
+  max_length = 0;
+  has_implementation_class_uid = false;
+  implementation_class_uid.clear();
+  has_async_window = false;
+  max_operations_invoked = 0;
+  max_operations_performed = 0;
+  roles.clear();
+  has_implementation_version_name = false;
+  implementation_version_name.clear();
+  extended.clear();
+  common_extended.clear();
+  has_user_identity_rq = false;
+  user_identity_rq = {};
+  has_user_identity_ac = false;
+  server_response_length = 0;
+  dropped_sub_items = 0;
+  unknown_sub_items = 0;
+}
+
+namespace {
+
+// A sub-item that may appear once: flags item.duplicate and says "skip" on a repeat.
+bool first_time(bool& seen, const Item& item, const ItemContext& ctx) {
+  if (seen) {
+    ctx.flag(DicomAnomaly::kItemDuplicate, item.start);
+    return false;
+  }
+  seen = true;
+  return true;
+}
+
+// A field prefixed by a 2-byte length (PS3.7 D.3.3.4-D.3.3.7), read within the sub-item.
+bool read_counted(ByteCursor& c, ByteView& out) {
+  std::uint16_t n = 0;
+  return c.read_be16(n) && c.read_view(n, out);
+}
+
+// D.3.3.4: UID length (2), SOP class UID, SCU role (1), SCP role (1).
+void parse_role(const Item& item, UserInformation& ui, const ItemContext& ctx) {
+  ByteCursor c(item.value);
+  ByteView uid;
+  std::uint8_t scu = 0, scp = 0;
+  if (!read_counted(c, uid) || !c.read_u8(scu) || !c.read_u8(scp) || !c.empty()) {
+    ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+    return;
+  }
+  if (scu > 1 || scp > 1) ctx.flag(DicomAnomaly::kRoleBadValue, item.start);
+  RoleSelection* role = ui.roles.push();
+  if (role == nullptr) {
+    ++ui.dropped_sub_items;
+    return;
+  }
+  take_uid(uid, role->sop_class_uid, ctx);
+  role->scu_role = scu;
+  role->scp_role = scp;
+}
+
+// D.3.3.5: UID length (2), SOP class UID, service-class-application-information (rest).
+void parse_extended(const Item& item, UserInformation& ui, const ItemContext& ctx) {
+  ByteCursor c(item.value);
+  ByteView uid;
+  if (!read_counted(c, uid)) {
+    ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+    return;
+  }
+  ExtendedNegotiation* ext = ui.extended.push();
+  if (ext == nullptr) {
+    ++ui.dropped_sub_items;
+    return;
+  }
+  take_uid(uid, ext->sop_class_uid, ctx);
+  const ByteView info = c.rest();
+  ext->info_length = static_cast<std::uint16_t>(info.size());
+  ext->info.fill(0);
+  for (std::size_t i = 0; i < std::min(info.size(), kExtendedInfoKept); ++i) {
+    ext->info[i] = load_u8(info.data() + i);
+  }
+}
+
+// D.3.3.6: SOP class UID, service class UID, then related general SOP class UIDs, each a
+// counted field, filling exactly the related-identification length.
+void parse_common_extended(const Item& item, UserInformation& ui, const ItemContext& ctx) {
+  ByteCursor c(item.value);
+  ByteView sop, service, related;
+  if (!read_counted(c, sop) || !read_counted(c, service) || !read_counted(c, related) ||
+      !c.empty()) {
+    ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+    return;
+  }
+  std::uint16_t related_count = 0;
+  ByteCursor r(related);
+  while (!r.empty()) {
+    ByteView uid;
+    if (!read_counted(r, uid)) {
+      ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+      return;
+    }
+    if (!is_valid_uid(uid_chars(uid))) ctx.flag(DicomAnomaly::kUidInvalid, uid.data());
+    ++related_count;
+  }
+  CommonExtendedNegotiation* ext = ui.common_extended.push();
+  if (ext == nullptr) {
+    ++ui.dropped_sub_items;
+    return;
+  }
+  take_uid(sop, ext->sop_class_uid, ctx);
+  take_uid(service, ext->service_class_uid, ctx);
+  ext->related_count = related_count;
+}
+
+// D.3.3.7.1: type (1), positive-response-requested (1), primary field (counted), secondary
+// field (counted). Only the username of types 1 and 2 is kept; tokens and passcodes are not.
+void parse_user_identity_rq(const Item& item, UserInformation& ui, const ItemContext& ctx) {
+  ByteCursor c(item.value);
+  std::uint8_t type = 0, positive = 0;
+  ByteView primary, secondary;
+  if (!c.read_u8(type) || !c.read_u8(positive) || !read_counted(c, primary) ||
+      !read_counted(c, secondary) || !c.empty()) {
+    ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+    return;
+  }
+  if (!first_time(ui.has_user_identity_rq, item, ctx)) return;
+  UserIdentityRq& id = ui.user_identity_rq;
+  id.type = type;
+  id.positive_response_requested = positive == 1;
+  id.primary_length = static_cast<std::uint16_t>(primary.size());
+  id.secondary_length = static_cast<std::uint16_t>(secondary.size());
+  const bool username = type == 1 || type == 2;
+  if (username) {
+    id.username.assign(reinterpret_cast<const char*>(primary.data()), primary.size());
+  } else {
+    id.username.clear();
+  }
+  if (type < 1 || type > 5) ctx.flag(DicomAnomaly::kUserIdentityBadType, item.start);
+  if (primary.empty()) ctx.flag(DicomAnomaly::kUserIdentityEmptyPrimary, item.start);
+  if ((type == 2) != !secondary.empty()) {
+    ctx.flag(DicomAnomaly::kUserIdentityBadSecondary, item.start);
+  }
+}
+
+// D.3.3.7.2: server response (counted); only its length is kept.
+void parse_user_identity_ac(const Item& item, UserInformation& ui, const ItemContext& ctx) {
+  ByteCursor c(item.value);
+  ByteView response;
+  if (!read_counted(c, response) || !c.empty()) {
+    ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+    return;
+  }
+  if (!first_time(ui.has_user_identity_ac, item, ctx)) return;
+  ui.server_response_length = static_cast<std::uint16_t>(response.size());
+}
+
+}  // namespace
+
+void parse_user_information(ByteView value, bool is_request, UserInformation& ui,
+                            ItemContext& ctx) {
+  ItemWalker walker(value);
+  Item item;
+  for (;;) {
+    const ItemWalker::Step step = walker.next(item);
+    if (step == ItemWalker::Step::kEnd) return;
+    if (step == ItemWalker::Step::kOverrun) {
+      ctx.overrun(item.start);
+      return;
+    }
+    const ByteView v = item.value;
+    switch (item.type) {
+      case item_type::kMaxLength:  // D.1: a 4-byte maximum length
+        if (v.size() != 4) {
+          ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+        } else if (first_time(ui.has_max_length, item, ctx)) {
+          ui.max_length = load_be32(v.data());
+        }
+        break;
+      case item_type::kImplementationClassUid:  // D.3.3.2
+        if (first_time(ui.has_implementation_class_uid, item, ctx)) {
+          take_uid(v, ui.implementation_class_uid, ctx);
+        }
+        break;
+      case item_type::kAsyncOperationsWindow:  // D.3.3.3: invoked (2), performed (2)
+        if (v.size() != 4) {
+          ctx.flag(DicomAnomaly::kItemLengthMismatch, item.start);
+        } else if (first_time(ui.has_async_window, item, ctx)) {
+          ui.max_operations_invoked = load_be16(v.data());
+          ui.max_operations_performed = load_be16(v.data() + 2);
+        }
+        break;
+      case item_type::kRoleSelection:
+        parse_role(item, ui, ctx);
+        break;
+      case item_type::kImplementationVersionName:  // D.3.3.2: 1..16 characters
+        if (first_time(ui.has_implementation_version_name, item, ctx)) {
+          const std::string_view name(reinterpret_cast<const char*>(v.data()), v.size());
+          ui.implementation_version_name.assign(name);
+          if (name.empty() || name.size() > kMaxImplementationVersionName ||
+              !std::all_of(name.begin(), name.end(), printable)) {
+            ctx.flag(DicomAnomaly::kUserInfoBadVersionName, item.start);
+          }
+        }
+        break;
+      case item_type::kSopClassExtendedNegotiation:
+        parse_extended(item, ui, ctx);
+        break;
+      case item_type::kSopClassCommonExtendedNegotiation:
+        parse_common_extended(item, ui, ctx);
+        break;
+      case item_type::kUserIdentityRq:
+        if (is_request) {
+          parse_user_identity_rq(item, ui, ctx);
+          break;
+        }
+        [[fallthrough]];
+      case item_type::kUserIdentityAc:
+        if (!is_request && item.type == item_type::kUserIdentityAc) {
+          parse_user_identity_ac(item, ui, ctx);
+          break;
+        }
+        [[fallthrough]];
+      default:
+        ++ui.unknown_sub_items;
+        ctx.flag(DicomAnomaly::kItemUnknownType, item.start);
+        break;
+    }
+  }
+}
+
+}  // namespace dicomsentry::dicom
