@@ -32,3 +32,18 @@ capture tls13_sni_alpn 24713 "-alpn dicom" \
 # The client offers an X25519 key share only; a P-256-only server answers HelloRetryRequest.
 capture tls13_hello_retry 24714 "-groups P-256" \
   "-tls1_3 -servername pacs.example.org -groups X25519:P-256"
+
+# DICOM over TLS (PS3.15 Annex B) as DCMTK does it: C-ECHO with mutual certificates.
+timeout 20 tcpdump -i lo -U -s 0 -w "$work/dcmtk.pcap" "tcp port 24715" 2>/dev/null &
+dump=$!
+sleep 1
+timeout 15 storescp +tls "$work/key.pem" "$work/cert.pem" +cf "$work/cert.pem" -pw 24715 \
+  >/dev/null 2>&1 &
+scp=$!
+sleep 1
+timeout 10 echoscu +tls "$work/key.pem" "$work/cert.pem" +cf "$work/cert.pem" -pw \
+  127.0.0.1 24715 >/dev/null 2>&1
+sleep 1
+kill $scp $dump
+wait $dump || true
+tcpdump -r "$work/dcmtk.pcap" -w dcmtk_echo_tls.pcap -c 12 2>/dev/null

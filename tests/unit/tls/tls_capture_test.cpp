@@ -141,5 +141,34 @@ TEST(TlsCapture, Tls13HelloRetryRequest) {
   EXPECT_EQ(sh.cipher_suite, 0x1302);
 }
 
+// DICOM over TLS (PS3.15 Annex B): DCMTK echoscu +tls against storescp +tls.
+TEST(TlsCapture, DcmtkEchoOverTls) {
+  const DirectionCollector c = run("dcmtk_echo_tls.pcap");
+  ASSERT_TRUE(looks_like_tls_record(ByteView(c.streams[0])));
+  ASSERT_TRUE(looks_like_tls_record(ByteView(c.streams[1])));
+  std::array<std::byte, kMaxHelloBytes> scratch;
+  ClientHello ch;
+  ASSERT_EQ(parse_client_hello(nth_message(c.streams[0], 0, scratch), ch), HelloError::kNone);
+  EXPECT_FALSE(ch.has_server_name);
+  EXPECT_FALSE(ch.has_alpn);
+  ASSERT_EQ(ch.supported_versions.size(), 2u);
+  EXPECT_EQ(ch.supported_versions.at(0), kTls13);
+  EXPECT_EQ(ch.supported_versions.at(1), kTls12);
+  ASSERT_EQ(ch.cipher_suites.size(), 8u);
+  for (std::size_t i = 0; i < ch.cipher_suites.size(); ++i) {
+    EXPECT_FALSE(is_weak_cipher_suite(ch.cipher_suites.at(i), kTls12) &&
+                 ch.cipher_suites.at(i) != 0x00FF)
+        << ch.cipher_suites.at(i);
+  }
+  EXPECT_EQ(ch.extension_count, 9);
+  EXPECT_EQ(ch.signature_algorithm_count, 23);
+  EXPECT_EQ(ch.supported_groups.size(), 13u);
+
+  ServerHello sh;
+  ASSERT_EQ(parse_server_hello(nth_message(c.streams[1], 0, scratch), sh), HelloError::kNone);
+  EXPECT_EQ(tls_version_name(sh.negotiated_version()), "TLSv1.3");
+  EXPECT_EQ(cipher_suite_name(sh.cipher_suite), "TLS_AES_256_GCM_SHA384");
+}
+
 }  // namespace
 }  // namespace dicomsentry::tls
