@@ -126,7 +126,7 @@ inline Bytes echoscu_rq() {
       text("ECHOSCU         "),  // calling AE title
       Bytes(32),                 // reserved
       hex("10 00 00 15"), text("1.2.840.10008.3.1.1.1"),
-      hex("20 00 00 2e  01 00 00 00"),  // presentation context 1
+      hex("20 00 00 2e  01 00 ff 00"),  // context 1; DCMTK sends 0xff in a reserved byte
       hex("30 00 00 11"), text("1.2.840.10008.1.1"),
       hex("40 00 00 11"), text("1.2.840.10008.1.2"),
       hex("50 00 00 3a"),              // user information
