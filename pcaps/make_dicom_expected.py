@@ -268,6 +268,9 @@ def main():
     if any(r["len"] != r["cap_len"] for r in rows):
         fail("a frame was truncated by the snap length")
     retrans = make_expected.frames_matching(args.pcap, "tcp.analysis.retransmission")
+    # Same capture conditions as make_captures.sh promises: Ethernet-sized frames, no TCP anomaly.
+    if any(r["len"] > 1514 for r in rows) or make_expected.frames_matching(args.pcap, "tcp.analysis.flags"):
+        fail("a frame over 1514 bytes or one with tcp.analysis.flags (retransmission, out-of-order, ...)")
     by_stream = {}
     for r in rows:
         by_stream.setdefault(r["stream"], []).append(r)
