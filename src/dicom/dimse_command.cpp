@@ -71,34 +71,57 @@ std::string_view trimmed(ByteView value, bool leading_spaces) {
 
 std::uint16_t* us_slot(DimseCommand& c, DimseCommand::Field f) {
   switch (f) {
-    case DimseCommand::kHasCommandField: return &c.command_field_raw;
-    case DimseCommand::kHasMessageId: return &c.message_id;
-    case DimseCommand::kHasMessageIdBeingRespondedTo: return &c.message_id_being_responded_to;
-    case DimseCommand::kHasPriority: return &c.priority;
-    case DimseCommand::kHasDataSetType: return &c.data_set_type;
-    case DimseCommand::kHasStatus: return &c.status;
-    case DimseCommand::kHasErrorId: return &c.error_id;
-    case DimseCommand::kHasEventTypeId: return &c.event_type_id;
-    case DimseCommand::kHasActionTypeId: return &c.action_type_id;
-    case DimseCommand::kHasRemainingSubOperations: return &c.remaining_sub_operations;
-    case DimseCommand::kHasCompletedSubOperations: return &c.completed_sub_operations;
-    case DimseCommand::kHasFailedSubOperations: return &c.failed_sub_operations;
-    case DimseCommand::kHasWarningSubOperations: return &c.warning_sub_operations;
-    case DimseCommand::kHasMoveOriginatorMessageId: return &c.move_originator_message_id;
-    default: return nullptr;
+    case DimseCommand::kHasCommandField:
+      return &c.command_field_raw;
+    case DimseCommand::kHasMessageId:
+      return &c.message_id;
+    case DimseCommand::kHasMessageIdBeingRespondedTo:
+      return &c.message_id_being_responded_to;
+    case DimseCommand::kHasPriority:
+      return &c.priority;
+    case DimseCommand::kHasDataSetType:
+      return &c.data_set_type;
+    case DimseCommand::kHasStatus:
+      return &c.status;
+    case DimseCommand::kHasErrorId:
+      return &c.error_id;
+    case DimseCommand::kHasEventTypeId:
+      return &c.event_type_id;
+    case DimseCommand::kHasActionTypeId:
+      return &c.action_type_id;
+    case DimseCommand::kHasRemainingSubOperations:
+      return &c.remaining_sub_operations;
+    case DimseCommand::kHasCompletedSubOperations:
+      return &c.completed_sub_operations;
+    case DimseCommand::kHasFailedSubOperations:
+      return &c.failed_sub_operations;
+    case DimseCommand::kHasWarningSubOperations:
+      return &c.warning_sub_operations;
+    case DimseCommand::kHasMoveOriginatorMessageId:
+      return &c.move_originator_message_id;
+    default:
+      return nullptr;
   }
 }
 
 std::string_view* text_slot(DimseCommand& c, DimseCommand::Field f) {
   switch (f) {
-    case DimseCommand::kHasAffectedSopClassUid: return &c.affected_sop_class_uid;
-    case DimseCommand::kHasRequestedSopClassUid: return &c.requested_sop_class_uid;
-    case DimseCommand::kHasAffectedSopInstanceUid: return &c.affected_sop_instance_uid;
-    case DimseCommand::kHasRequestedSopInstanceUid: return &c.requested_sop_instance_uid;
-    case DimseCommand::kHasMoveDestination: return &c.move_destination;
-    case DimseCommand::kHasMoveOriginatorAeTitle: return &c.move_originator_ae_title;
-    case DimseCommand::kHasErrorComment: return &c.error_comment;
-    default: return nullptr;
+    case DimseCommand::kHasAffectedSopClassUid:
+      return &c.affected_sop_class_uid;
+    case DimseCommand::kHasRequestedSopClassUid:
+      return &c.requested_sop_class_uid;
+    case DimseCommand::kHasAffectedSopInstanceUid:
+      return &c.affected_sop_instance_uid;
+    case DimseCommand::kHasRequestedSopInstanceUid:
+      return &c.requested_sop_instance_uid;
+    case DimseCommand::kHasMoveDestination:
+      return &c.move_destination;
+    case DimseCommand::kHasMoveOriginatorAeTitle:
+      return &c.move_originator_ae_title;
+    case DimseCommand::kHasErrorComment:
+      return &c.error_comment;
+    default:
+      return nullptr;
   }
 }
 
@@ -123,7 +146,7 @@ bool store(DimseCommand& out, const ElementSpec& spec, ByteView value, std::size
     case Vr::kAE:
     case Vr::kLO: {
       const std::string_view text = trimmed(value, spec.vr == Vr::kAE);
-      const std::size_t limit = spec.vr == Vr::kUI ? kMaxUidLength
+      const std::size_t limit = spec.vr == Vr::kUI   ? kMaxUidLength
                                 : spec.vr == Vr::kAE ? kMaxAeLength
                                                      : 64;  // LO: 64 characters
       if (text.size() > limit) add(out, DimseAnomaly::kValueTooLong, tag, offset);
@@ -139,8 +162,8 @@ bool store(DimseCommand& out, const ElementSpec& spec, ByteView value, std::size
 std::uint32_t required_fields(CommandField command) {
   using C = DimseCommand;
   constexpr std::uint32_t kRq = C::kHasMessageId | C::kHasDataSetType;
-  constexpr std::uint32_t kRsp = C::kHasMessageIdBeingRespondedTo | C::kHasDataSetType |
-                                 C::kHasStatus;
+  constexpr std::uint32_t kRsp =
+      C::kHasMessageIdBeingRespondedTo | C::kHasDataSetType | C::kHasStatus;
   switch (command) {
     case CommandField::kCStoreRq:
       return kRq | C::kHasAffectedSopClassUid | C::kHasPriority | C::kHasAffectedSopInstanceUid;
@@ -155,8 +178,7 @@ std::uint32_t required_fields(CommandField command) {
     case CommandField::kCCancelRq:
       return C::kHasMessageIdBeingRespondedTo | C::kHasDataSetType;
     case CommandField::kNEventReportRq:
-      return kRq | C::kHasAffectedSopClassUid | C::kHasAffectedSopInstanceUid |
-             C::kHasEventTypeId;
+      return kRq | C::kHasAffectedSopClassUid | C::kHasAffectedSopInstanceUid | C::kHasEventTypeId;
     case CommandField::kNGetRq:
     case CommandField::kNSetRq:
     case CommandField::kNDeleteRq:
@@ -198,8 +220,17 @@ constexpr MissingName kMissing[] = {
 
 CommandField to_command_field(std::uint16_t raw) {
   switch (raw & 0x7FFF) {
-    case 0x0001: case 0x0010: case 0x0020: case 0x0021: case 0x0030:
-    case 0x0100: case 0x0110: case 0x0120: case 0x0130: case 0x0140: case 0x0150:
+    case 0x0001:
+    case 0x0010:
+    case 0x0020:
+    case 0x0021:
+    case 0x0030:
+    case 0x0100:
+    case 0x0110:
+    case 0x0120:
+    case 0x0130:
+    case 0x0140:
+    case 0x0150:
       return static_cast<CommandField>(raw);
     case 0x0FFF:  // C-CANCEL has no response
       return raw == 0x0FFF ? CommandField::kCCancelRq : CommandField::kUnknown;
@@ -266,7 +297,7 @@ DimseCommand parse_command_set(ByteView bytes) {
       continue;
     }
     const ElementSpec* spec = find_element(element);
-    if (spec == nullptr) continue;  // retired or unknown group-0000 element
+    if (spec == nullptr) continue;     // retired or unknown group-0000 element
     if (out.has_field(spec->field)) {  // a repeat that came back out of order
       add(out, DimseAnomaly::kDuplicateTag, tag, offset);
       continue;

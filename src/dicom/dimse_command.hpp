@@ -51,17 +51,17 @@ inline constexpr std::uint32_t kMaxCommandSetBytes = 64 * 1024;
 
 // What can be wrong with a command set. Names in dimse_names.cpp, in this order.
 enum class DimseAnomaly : std::uint8_t {
-  kEmpty,                  // zero bytes
-  kTruncatedHeader,        // fewer than 8 bytes left for an element header
-  kGroupLengthMissing,     // the first element is not (0000,0000)
-  kGroupLengthMismatch,    // (0000,0000) differs from the bytes that follow it
-  kNotCommandGroup,        // an element outside group 0000
-  kLengthOverrun,          // a value runs past the end of the set
-  kUndefinedLength,        // 0xFFFFFFFF: never allowed in a command set
-  kOddLength,              // PS3.5 §7.1.1: value lengths are even
-  kBadValueLength,         // US not 2, UL not 4, AT not a multiple of 4
-  kValueTooLong,           // UI over 64 or AE over 16 characters
-  kOutOfOrder,             // tags must ascend (PS3.5 §7.1)
+  kEmpty,                // zero bytes
+  kTruncatedHeader,      // fewer than 8 bytes left for an element header
+  kGroupLengthMissing,   // the first element is not (0000,0000)
+  kGroupLengthMismatch,  // (0000,0000) differs from the bytes that follow it
+  kNotCommandGroup,      // an element outside group 0000
+  kLengthOverrun,        // a value runs past the end of the set
+  kUndefinedLength,      // 0xFFFFFFFF: never allowed in a command set
+  kOddLength,            // PS3.5 §7.1.1: value lengths are even
+  kBadValueLength,       // US not 2, UL not 4, AT not a multiple of 4
+  kValueTooLong,         // UI over 64 or AE over 16 characters
+  kOutOfOrder,           // tags must ascend (PS3.5 §7.1)
   kDuplicateTag,
   kUnknownCommandField,
   kMissingCommandField,

@@ -196,12 +196,18 @@ StatusCategory status_category(std::uint16_t status) {
 
 std::string_view status_category_name(StatusCategory category) {
   switch (category) {
-    case StatusCategory::kSuccess: return "success";
-    case StatusCategory::kWarning: return "warning";
-    case StatusCategory::kFailure: return "failure";
-    case StatusCategory::kCancel: return "cancel";
-    case StatusCategory::kPending: return "pending";
-    case StatusCategory::kUnknown: break;
+    case StatusCategory::kSuccess:
+      return "success";
+    case StatusCategory::kWarning:
+      return "warning";
+    case StatusCategory::kFailure:
+      return "failure";
+    case StatusCategory::kCancel:
+      return "cancel";
+    case StatusCategory::kPending:
+      return "pending";
+    case StatusCategory::kUnknown:
+      break;
   }
   return "unknown";
 }
@@ -217,12 +223,18 @@ std::string_view status_text(std::uint16_t status, CommandField command) {
   if (s == nullptr) s = find_status(kGeneralStatus, status);
   if (s != nullptr) return s->text;
   switch (status_category(status)) {
-    case StatusCategory::kSuccess: return "Success";
-    case StatusCategory::kWarning: return "Warning";
-    case StatusCategory::kFailure: return "Failure";
-    case StatusCategory::kCancel: return "Cancel";
-    case StatusCategory::kPending: return "Pending";
-    case StatusCategory::kUnknown: break;
+    case StatusCategory::kSuccess:
+      return "Success";
+    case StatusCategory::kWarning:
+      return "Warning";
+    case StatusCategory::kFailure:
+      return "Failure";
+    case StatusCategory::kCancel:
+      return "Cancel";
+    case StatusCategory::kPending:
+      return "Pending";
+    case StatusCategory::kUnknown:
+      break;
   }
   return "Unknown status";
 }

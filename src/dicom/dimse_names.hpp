@@ -17,7 +17,14 @@ bool is_request(CommandField command);
 bool is_response(CommandField command);
 
 // PS3.7 Annex C status classes.
-enum class StatusCategory : std::uint8_t { kSuccess, kWarning, kFailure, kCancel, kPending, kUnknown };
+enum class StatusCategory : std::uint8_t {
+  kSuccess,
+  kWarning,
+  kFailure,
+  kCancel,
+  kPending,
+  kUnknown
+};
 StatusCategory status_category(std::uint16_t status);
 // "success", "warning", "failure", "cancel", "pending", "unknown".
 std::string_view status_category_name(StatusCategory category);

@@ -184,20 +184,36 @@ const Suite* find_suite(std::uint16_t id) {
   return it != end && it->id == id ? it : nullptr;
 }
 
-constexpr std::array<std::string_view, 13> kWeaknessNames = {
-    "null", "anonymous", "export", "rc4", "des", "3des", "md5", "sha1_mac", "cbc",
-    "no_forward_secrecy", "cbc_before_tls12", "signalling", "unknown_suite"};
+constexpr std::array<std::string_view, 13> kWeaknessNames = {"null",
+                                                             "anonymous",
+                                                             "export",
+                                                             "rc4",
+                                                             "des",
+                                                             "3des",
+                                                             "md5",
+                                                             "sha1_mac",
+                                                             "cbc",
+                                                             "no_forward_secrecy",
+                                                             "cbc_before_tls12",
+                                                             "signalling",
+                                                             "unknown_suite"};
 
 }  // namespace
 
 std::string_view tls_version_name(std::uint16_t version) {
   switch (version) {
-    case kSsl3: return "SSLv3";
-    case kTls10: return "TLSv1.0";
-    case kTls11: return "TLSv1.1";
-    case kTls12: return "TLSv1.2";
-    case kTls13: return "TLSv1.3";
-    default: return is_grease(version) ? "GREASE" : "unknown";
+    case kSsl3:
+      return "SSLv3";
+    case kTls10:
+      return "TLSv1.0";
+    case kTls11:
+      return "TLSv1.1";
+    case kTls12:
+      return "TLSv1.2";
+    case kTls13:
+      return "TLSv1.3";
+    default:
+      return is_grease(version) ? "GREASE" : "unknown";
   }
 }
 

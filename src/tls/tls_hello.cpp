@@ -11,7 +11,7 @@ namespace dicomsentry::tls {
 namespace {
 
 constexpr std::size_t kRandomSize = 32;
-constexpr std::size_t kMaxSessionId = 32;  // RFC 5246 §7.4.1.2
+constexpr std::size_t kMaxSessionId = 32;          // RFC 5246 §7.4.1.2
 constexpr std::size_t kMaxTrackedExtensions = 64;  // duplicates are looked for among these
 
 // SHA-256 of "HelloRetryRequest", RFC 8446 §4.1.3.
@@ -178,10 +178,11 @@ HelloError server_extension(std::uint16_t type, ByteView data, ServerHello& out)
       return HelloError::kNone;
     case extension::kAlpn: {
       int names = 0;
-      if (!walk_alpn(data, [&](std::string_view name) {
-            out.alpn = name;
-            ++names;
-          }) ||
+      if (!walk_alpn(data,
+                     [&](std::string_view name) {
+                       out.alpn = name;
+                       ++names;
+                     }) ||
           names != 1) {
         return HelloError::kBadAlpn;
       }

@@ -22,14 +22,14 @@ inline constexpr std::uint16_t kSupportedVersions = 43;
 // Why a hello was rejected. Names in tls_hello.cpp, in this order.
 enum class HelloError : std::uint8_t {
   kNone,
-  kWrongType,               // not a ClientHello / ServerHello handshake message
-  kTruncated,               // the message, or a field inside it, ends early
-  kSessionIdTooLong,        // over 32 bytes
-  kBadCipherSuites,         // odd or zero length
-  kBadCompressionMethods,   // zero length
-  kBadExtensionsLength,     // the extensions block does not match what is left
-  kTrailingBytes,           // bytes after the extensions inside the message
-  kDuplicateExtension,      // RFC 8446 §4.2: at most one of each type
+  kWrongType,              // not a ClientHello / ServerHello handshake message
+  kTruncated,              // the message, or a field inside it, ends early
+  kSessionIdTooLong,       // over 32 bytes
+  kBadCipherSuites,        // odd or zero length
+  kBadCompressionMethods,  // zero length
+  kBadExtensionsLength,    // the extensions block does not match what is left
+  kTrailingBytes,          // bytes after the extensions inside the message
+  kDuplicateExtension,     // RFC 8446 §4.2: at most one of each type
   kBadServerName,
   kBadAlpn,
   kBadSupportedVersions,
@@ -61,8 +61,8 @@ struct ClientHello {
   std::string_view server_name;  // the first host_name entry
   bool has_alpn = false;
   std::array<std::string_view, kMaxAlpnKept> alpn{};
-  std::uint8_t alpn_kept = 0;     // entries in `alpn`
-  std::uint16_t alpn_count = 0;   // protocols offered
+  std::uint8_t alpn_kept = 0;    // entries in `alpn`
+  std::uint16_t alpn_count = 0;  // protocols offered
   bool has_supported_versions = false;
   U16List supported_versions;
   bool has_signature_algorithms = false;

@@ -13,18 +13,28 @@ TEST(DimseNames, EveryCommandRoundTrips) {
     std::string_view base;
   };
   const Case cases[] = {
-      {0x0001, "C-STORE-RQ", "C-STORE"},         {0x8001, "C-STORE-RSP", "C-STORE"},
-      {0x0010, "C-GET-RQ", "C-GET"},             {0x8010, "C-GET-RSP", "C-GET"},
-      {0x0020, "C-FIND-RQ", "C-FIND"},           {0x8020, "C-FIND-RSP", "C-FIND"},
-      {0x0021, "C-MOVE-RQ", "C-MOVE"},           {0x8021, "C-MOVE-RSP", "C-MOVE"},
-      {0x0030, "C-ECHO-RQ", "C-ECHO"},           {0x8030, "C-ECHO-RSP", "C-ECHO"},
+      {0x0001, "C-STORE-RQ", "C-STORE"},
+      {0x8001, "C-STORE-RSP", "C-STORE"},
+      {0x0010, "C-GET-RQ", "C-GET"},
+      {0x8010, "C-GET-RSP", "C-GET"},
+      {0x0020, "C-FIND-RQ", "C-FIND"},
+      {0x8020, "C-FIND-RSP", "C-FIND"},
+      {0x0021, "C-MOVE-RQ", "C-MOVE"},
+      {0x8021, "C-MOVE-RSP", "C-MOVE"},
+      {0x0030, "C-ECHO-RQ", "C-ECHO"},
+      {0x8030, "C-ECHO-RSP", "C-ECHO"},
       {0x0100, "N-EVENT-REPORT-RQ", "N-EVENT-REPORT"},
       {0x8100, "N-EVENT-REPORT-RSP", "N-EVENT-REPORT"},
-      {0x0110, "N-GET-RQ", "N-GET"},             {0x8110, "N-GET-RSP", "N-GET"},
-      {0x0120, "N-SET-RQ", "N-SET"},             {0x8120, "N-SET-RSP", "N-SET"},
-      {0x0130, "N-ACTION-RQ", "N-ACTION"},       {0x8130, "N-ACTION-RSP", "N-ACTION"},
-      {0x0140, "N-CREATE-RQ", "N-CREATE"},       {0x8140, "N-CREATE-RSP", "N-CREATE"},
-      {0x0150, "N-DELETE-RQ", "N-DELETE"},       {0x8150, "N-DELETE-RSP", "N-DELETE"},
+      {0x0110, "N-GET-RQ", "N-GET"},
+      {0x8110, "N-GET-RSP", "N-GET"},
+      {0x0120, "N-SET-RQ", "N-SET"},
+      {0x8120, "N-SET-RSP", "N-SET"},
+      {0x0130, "N-ACTION-RQ", "N-ACTION"},
+      {0x8130, "N-ACTION-RSP", "N-ACTION"},
+      {0x0140, "N-CREATE-RQ", "N-CREATE"},
+      {0x8140, "N-CREATE-RSP", "N-CREATE"},
+      {0x0150, "N-DELETE-RQ", "N-DELETE"},
+      {0x8150, "N-DELETE-RSP", "N-DELETE"},
       {0x0FFF, "C-CANCEL-RQ", "C-CANCEL"},
   };
   for (const Case& c : cases) {
@@ -50,14 +60,12 @@ TEST(DimseNames, UnknownCommands) {
 TEST(DimseStatus, Categories) {
   using S = StatusCategory;
   const std::pair<std::uint16_t, S> cases[] = {
-      {0x0000, S::kSuccess}, {0x0001, S::kWarning}, {0x0107, S::kWarning},
-      {0x0116, S::kWarning}, {0xB000, S::kWarning}, {0xB007, S::kWarning},
-      {0xBFFF, S::kWarning}, {0xA000, S::kFailure}, {0xA700, S::kFailure},
-      {0xA801, S::kFailure}, {0xAFFF, S::kFailure}, {0xC000, S::kFailure},
-      {0xCFFF, S::kFailure}, {0x0100, S::kFailure}, {0x0110, S::kFailure},
-      {0x0122, S::kFailure}, {0x0213, S::kFailure}, {0x02FF, S::kFailure},
-      {0xFE00, S::kCancel},  {0xFF00, S::kPending}, {0xFF01, S::kPending},
-      {0x0002, S::kUnknown}, {0x0300, S::kUnknown}, {0xD000, S::kUnknown},
+      {0x0000, S::kSuccess}, {0x0001, S::kWarning}, {0x0107, S::kWarning}, {0x0116, S::kWarning},
+      {0xB000, S::kWarning}, {0xB007, S::kWarning}, {0xBFFF, S::kWarning}, {0xA000, S::kFailure},
+      {0xA700, S::kFailure}, {0xA801, S::kFailure}, {0xAFFF, S::kFailure}, {0xC000, S::kFailure},
+      {0xCFFF, S::kFailure}, {0x0100, S::kFailure}, {0x0110, S::kFailure}, {0x0122, S::kFailure},
+      {0x0213, S::kFailure}, {0x02FF, S::kFailure}, {0xFE00, S::kCancel},  {0xFF00, S::kPending},
+      {0xFF01, S::kPending}, {0x0002, S::kUnknown}, {0x0300, S::kUnknown}, {0xD000, S::kUnknown},
       {0xFF02, S::kUnknown}, {0x9FFF, S::kUnknown},
   };
   for (const auto& [status, category] : cases) {

@@ -27,7 +27,8 @@ class CommandBuilder {
     return *this;
   }
   CommandBuilder& us(std::uint16_t element, std::uint16_t value) {
-    return raw(0, element, {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8)});
+    return raw(0, element,
+               {static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8)});
   }
   // UI values are padded to even length with NUL, other text with a space (PS3.5 §6.2).
   CommandBuilder& text(std::uint16_t element, std::string_view s, char pad) {
@@ -86,7 +87,11 @@ inline constexpr std::string_view kInstance = "1.2.3.4.5.6.7";
 // A valid C-STORE-RQ, to be varied by tests.
 inline CommandBuilder c_store_rq() {
   CommandBuilder b;
-  b.ui(0x0002, kCtImageStorage).us(0x0100, 0x0001).us(0x0110, 7).us(0x0700, 0).us(0x0800, 0)
+  b.ui(0x0002, kCtImageStorage)
+      .us(0x0100, 0x0001)
+      .us(0x0110, 7)
+      .us(0x0700, 0)
+      .us(0x0800, 0)
       .ui(0x1000, kInstance);
   return b;
 }

@@ -130,8 +130,7 @@ TEST(TlsCapture, Tls13HelloRetryRequest) {
   // The second ClientHello comes after a ChangeCipherSpec record; the real ServerHello after
   // the server's.
   ClientHello second;
-  ASSERT_EQ(parse_client_hello(nth_message(c.streams[0], 1, scratch), second),
-            HelloError::kNone);
+  ASSERT_EQ(parse_client_hello(nth_message(c.streams[0], 1, scratch), second), HelloError::kNone);
   EXPECT_EQ(second.server_name, "pacs.example.org");
   EXPECT_EQ(second.cipher_suites.size(), 4u);
   ServerHello sh;

@@ -38,14 +38,14 @@ TEST(TlsRecordHeader, RejectsContentType) {
 }
 
 TEST(TlsRecordHeader, RejectsVersion) {
-  EXPECT_EQ(check({22, 0x02}), RecordCheck::kNotTls);          // major byte alone decides
+  EXPECT_EQ(check({22, 0x02}), RecordCheck::kNotTls);  // major byte alone decides
   EXPECT_EQ(check({22, 0x03, 0x05, 0, 1}), RecordCheck::kNotTls);
   EXPECT_EQ(check({22, 0x02, 0x00, 0, 1}), RecordCheck::kNotTls);  // SSLv2-era
 }
 
 TEST(TlsRecordHeader, RejectsLength) {
-  EXPECT_EQ(check({23, 3, 3, 0x48, 0x00}), RecordCheck::kTls);      // 18432 = 2^14 + 2048
-  EXPECT_EQ(check({23, 3, 3, 0x48, 0x01}), RecordCheck::kNotTls);   // one more
+  EXPECT_EQ(check({23, 3, 3, 0x48, 0x00}), RecordCheck::kTls);     // 18432 = 2^14 + 2048
+  EXPECT_EQ(check({23, 3, 3, 0x48, 0x01}), RecordCheck::kNotTls);  // one more
 }
 
 TEST(TlsRecordHeader, NeedsMoreWhilePlausible) {
@@ -91,8 +91,9 @@ TEST(TlsExtract, JoinedAcrossRecordsAtEverySplit) {
   for (std::size_t a = 1; a < kHello.size(); ++a) {
     for (std::size_t b = a; b < kHello.size(); ++b) {
       Bytes records = record(22, Bytes(kHello.begin(), kHello.begin() + static_cast<long>(a)));
-      if (b > a) append(records, record(22, Bytes(kHello.begin() + static_cast<long>(a),
-                                                  kHello.begin() + static_cast<long>(b))));
+      if (b > a)
+        append(records, record(22, Bytes(kHello.begin() + static_cast<long>(a),
+                                         kHello.begin() + static_cast<long>(b))));
       append(records, record(22, Bytes(kHello.begin() + static_cast<long>(b), kHello.end())));
       const HandshakeExtract x = extract_handshake_message(view(records), scratch);
       ASSERT_EQ(x.status, ExtractStatus::kOk) << a << " " << b;
@@ -110,8 +111,7 @@ TEST(TlsExtract, NeedsMoreAtEveryCut) {
   append(records, record(22, Bytes(kHello.begin() + 10, kHello.end())));
   std::array<std::byte, 64> scratch{};
   for (std::size_t cut = 0; cut < records.size(); ++cut) {
-    const HandshakeExtract x =
-        extract_handshake_message(view(records).first(cut), scratch);
+    const HandshakeExtract x = extract_handshake_message(view(records).first(cut), scratch);
     EXPECT_EQ(x.status, ExtractStatus::kNeedMore) << cut;
   }
 }
@@ -138,8 +138,7 @@ TEST(TlsExtract, NotHandshake) {
   // An alert between two fragments of one message.
   Bytes records = record(22, Bytes(kHello.begin(), kHello.begin() + 10));
   append(records, record(21, {2, 40}));
-  EXPECT_EQ(extract_handshake_message(view(records), scratch).status,
-            ExtractStatus::kNotHandshake);
+  EXPECT_EQ(extract_handshake_message(view(records), scratch).status, ExtractStatus::kNotHandshake);
 }
 
 TEST(TlsExtract, EmptyFragment) {

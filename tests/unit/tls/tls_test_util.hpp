@@ -13,7 +13,9 @@ namespace dicomsentry::tls::test {
 
 using Bytes = std::vector<std::uint8_t>;
 
-inline void put8(Bytes& b, std::uint32_t v) { b.push_back(static_cast<std::uint8_t>(v)); }
+inline void put8(Bytes& b, std::uint32_t v) {
+  b.push_back(static_cast<std::uint8_t>(v));
+}
 inline void put16(Bytes& b, std::uint32_t v) {
   put8(b, v >> 8);
   put8(b, v);
@@ -22,8 +24,12 @@ inline void put24(Bytes& b, std::uint32_t v) {
   put8(b, v >> 16);
   put16(b, v);
 }
-inline void append(Bytes& b, const Bytes& tail) { b.insert(b.end(), tail.begin(), tail.end()); }
-inline Bytes text(std::string_view s) { return Bytes(s.begin(), s.end()); }
+inline void append(Bytes& b, const Bytes& tail) {
+  b.insert(b.end(), tail.begin(), tail.end());
+}
+inline Bytes text(std::string_view s) {
+  return Bytes(s.begin(), s.end());
+}
 // A vector with an 8- or 16-bit length prefix.
 inline Bytes vec8(const Bytes& v) {
   Bytes out;
@@ -121,6 +127,8 @@ struct ServerHelloParts {
   Bytes message() const { return handshake(2, body()); }
 };
 
-inline ByteView view(const Bytes& b) { return as_byte_view(b.data(), b.size()); }
+inline ByteView view(const Bytes& b) {
+  return as_byte_view(b.data(), b.size());
+}
 
 }  // namespace dicomsentry::tls::test
