@@ -7,8 +7,8 @@ namespace dicomsentry::dicom {
 
 std::string_view pdu_type_name(std::uint8_t type) {
   static constexpr std::array<std::string_view, 8> kNames = {
-      "unknown",       "A-ASSOCIATE-RQ", "A-ASSOCIATE-AC", "A-ASSOCIATE-RJ",
-      "P-DATA-TF",     "A-RELEASE-RQ",   "A-RELEASE-RP",   "A-ABORT"};
+      "unknown",   "A-ASSOCIATE-RQ", "A-ASSOCIATE-AC", "A-ASSOCIATE-RJ",
+      "P-DATA-TF", "A-RELEASE-RQ",   "A-RELEASE-RP",   "A-ABORT"};
   return type < kNames.size() ? kNames[type] : kNames[0];
 }
 
@@ -50,10 +50,14 @@ HeaderVerdict classify(const PduHeader& header) {
 
 std::string_view parse_status_name(ParseStatus status) {
   switch (status) {
-    case ParseStatus::kOk: return "ok";
-    case ParseStatus::kNeedMore: return "need_more";
-    case ParseStatus::kMalformed: return "malformed";
-    case ParseStatus::kWrongType: return "wrong_type";
+    case ParseStatus::kOk:
+      return "ok";
+    case ParseStatus::kNeedMore:
+      return "need_more";
+    case ParseStatus::kMalformed:
+      return "malformed";
+    case ParseStatus::kWrongType:
+      return "wrong_type";
   }
   return "unknown";
 }
@@ -119,18 +123,25 @@ AssociateRj parse_associate_rj(ByteView pdu) {
 
 std::string_view reject_result_text(std::uint8_t result) {
   switch (result) {
-    case 1: return "rejected-permanent";
-    case 2: return "rejected-transient";
-    default: return "reserved";
+    case 1:
+      return "rejected-permanent";
+    case 2:
+      return "rejected-transient";
+    default:
+      return "reserved";
   }
 }
 
 std::string_view reject_source_text(std::uint8_t source) {
   switch (source) {
-    case 1: return "DICOM UL service-user";
-    case 2: return "DICOM UL service-provider (ACSE related function)";
-    case 3: return "DICOM UL service-provider (Presentation related function)";
-    default: return "reserved";
+    case 1:
+      return "DICOM UL service-user";
+    case 2:
+      return "DICOM UL service-provider (ACSE related function)";
+    case 3:
+      return "DICOM UL service-provider (Presentation related function)";
+    default:
+      return "reserved";
   }
 }
 
@@ -138,23 +149,34 @@ std::string_view reject_reason_text(std::uint8_t source, std::uint8_t reason) {
   switch (source) {
     case 1:
       switch (reason) {
-        case 1: return "no-reason-given";
-        case 2: return "application-context-name-not-supported";
-        case 3: return "calling-AE-title-not-recognized";
-        case 7: return "called-AE-title-not-recognized";
-        default: return "reserved";
+        case 1:
+          return "no-reason-given";
+        case 2:
+          return "application-context-name-not-supported";
+        case 3:
+          return "calling-AE-title-not-recognized";
+        case 7:
+          return "called-AE-title-not-recognized";
+        default:
+          return "reserved";
       }
     case 2:
       switch (reason) {
-        case 1: return "no-reason-given";
-        case 2: return "protocol-version-not-supported";
-        default: return "reserved";
+        case 1:
+          return "no-reason-given";
+        case 2:
+          return "protocol-version-not-supported";
+        default:
+          return "reserved";
       }
     case 3:
       switch (reason) {
-        case 1: return "temporary-congestion";
-        case 2: return "local-limit-exceeded";
-        default: return "reserved";
+        case 1:
+          return "temporary-congestion";
+        case 2:
+          return "local-limit-exceeded";
+        default:
+          return "reserved";
       }
     default:
       return "reserved";
@@ -190,21 +212,31 @@ AbortPdu parse_abort(ByteView pdu) {
 
 std::string_view abort_source_text(std::uint8_t source) {
   switch (source) {
-    case 0: return "DICOM UL service-user (initiated abort)";
-    case 2: return "DICOM UL service-provider (initiated abort)";
-    default: return "reserved";
+    case 0:
+      return "DICOM UL service-user (initiated abort)";
+    case 2:
+      return "DICOM UL service-provider (initiated abort)";
+    default:
+      return "reserved";
   }
 }
 
 std::string_view abort_reason_text(std::uint8_t reason) {
   switch (reason) {
-    case 0: return "reason-not-specified";
-    case 1: return "unrecognized-PDU";
-    case 2: return "unexpected-PDU";
-    case 4: return "unrecognized-PDU parameter";
-    case 5: return "unexpected-PDU parameter";
-    case 6: return "invalid-PDU-parameter value";
-    default: return "reserved";
+    case 0:
+      return "reason-not-specified";
+    case 1:
+      return "unrecognized-PDU";
+    case 2:
+      return "unexpected-PDU";
+    case 4:
+      return "unrecognized-PDU parameter";
+    case 5:
+      return "unexpected-PDU parameter";
+    case 6:
+      return "invalid-PDU-parameter value";
+    default:
+      return "reserved";
   }
 }
 

@@ -85,8 +85,7 @@ struct PduParse {
 // Checks the header of `pdu` (header + body) for one of `expected` types and cuts out the
 // body. Returns false with `out` filled (kNeedMore, kMalformed, kWrongType) when the body
 // cannot be parsed; bytes after the PDU's length are not part of it and are ignored.
-bool open_pdu(ByteView pdu, std::initializer_list<PduType> expected, PduParse& out,
-              ByteView& body);
+bool open_pdu(ByteView pdu, std::initializer_list<PduType> expected, PduParse& out, ByteView& body);
 
 // §9.3.4 A-ASSOCIATE-RJ.
 struct AssociateRj {

@@ -8,12 +8,18 @@ namespace dicomsentry::dicom {
 
 std::string_view context_result_text(std::uint8_t result) {
   switch (result) {
-    case 0: return "acceptance";
-    case 1: return "user-rejection";
-    case 2: return "no-reason (provider rejection)";
-    case 3: return "abstract-syntax-not-supported (provider rejection)";
-    case 4: return "transfer-syntaxes-not-supported (provider rejection)";
-    default: return "reserved";
+    case 0:
+      return "acceptance";
+    case 1:
+      return "user-rejection";
+    case 2:
+      return "no-reason (provider rejection)";
+    case 3:
+      return "abstract-syntax-not-supported (provider rejection)";
+    case 4:
+      return "transfer-syntaxes-not-supported (provider rejection)";
+    default:
+      return "reserved";
   }
 }
 
@@ -172,7 +178,8 @@ ParseStatus parse_associate(ByteView pdu, PduType type, AssociatePdu& out) {
   }
   if (out.is_request) {  // an AC only echoes these, untested (§9.3.3)
     for (const auto* ae : {&out.called_ae, &out.calling_ae}) {
-      const std::byte* at = pdu.data() + (ae == &out.called_ae ? kCalledAeOffset : kCallingAeOffset);
+      const std::byte* at =
+          pdu.data() + (ae == &out.called_ae ? kCalledAeOffset : kCallingAeOffset);
       if (ae->non_printable) ctx.flag(DicomAnomaly::kAeNonPrintable, at);
       if (ae->trimmed.empty()) ctx.flag(DicomAnomaly::kAeEmpty, at);
     }

@@ -27,11 +27,11 @@ inline constexpr std::string_view kDicomApplicationContext = "1.2.840.10008.3.1.
 // §9.3.2.2 presentation context item of an RQ (0x20).
 struct PresentationContextRq {
   std::uint8_t id = 0;
-  std::string abstract_syntax;         // the first abstract syntax sub-item
+  std::string abstract_syntax;  // the first abstract syntax sub-item
   std::uint8_t abstract_syntax_count = 0;
-  std::uint16_t transfer_syntax_first = 0;  // index into AssociatePdu::transfer_syntaxes
-  std::uint16_t transfer_syntax_count = 0;  // kept
-  std::uint16_t transfer_syntaxes_seen = 0; // sent
+  std::uint16_t transfer_syntax_first = 0;   // index into AssociatePdu::transfer_syntaxes
+  std::uint16_t transfer_syntax_count = 0;   // kept
+  std::uint16_t transfer_syntaxes_seen = 0;  // sent
 };
 
 // §9.3.3.2 presentation context item of an AC (0x21).
@@ -50,7 +50,7 @@ struct AssociatePdu {
   PduParse parse;
   bool is_request = false;
   std::uint16_t protocol_version = 0;
-  AeTitle called_ae;   // in an AC these echo the RQ and are not tested (§9.3.3)
+  AeTitle called_ae;  // in an AC these echo the RQ and are not tested (§9.3.3)
   AeTitle calling_ae;
   std::string application_context;
   std::uint8_t application_context_count = 0;

@@ -24,8 +24,8 @@ inline constexpr std::uint8_t kPdvReservedBits = 0xfc;
 struct Pdv {
   std::uint8_t context_id = 0;
   std::uint8_t control = 0;
-  ByteView fragment;         // a view into the PDU body: never copied
-  std::size_t offset = 0;    // of the item's length field in the PDU body
+  ByteView fragment;       // a view into the PDU body: never copied
+  std::size_t offset = 0;  // of the item's length field in the PDU body
   bool is_command() const { return (control & kPdvCommandBit) != 0; }
   bool is_last() const { return (control & kPdvLastBit) != 0; }
 };

@@ -45,7 +45,9 @@ void take_uid(ByteView value, std::string& out, const ItemContext& ctx) {
 }
 
 namespace {
-bool printable(char c) { return c >= 0x20 && c <= 0x7e; }
+bool printable(char c) {
+  return c >= 0x20 && c <= 0x7e;
+}
 }  // namespace
 
 void take_ae_title(ByteView field, AeTitle& out) {
@@ -63,12 +65,18 @@ void take_ae_title(ByteView field, AeTitle& out) {
 
 std::string_view user_identity_type_text(std::uint8_t type) {
   switch (type) {
-    case 1: return "username";
-    case 2: return "username and passcode";
-    case 3: return "Kerberos service ticket";
-    case 4: return "SAML assertion";
-    case 5: return "JSON Web Token";
-    default: return "unknown";
+    case 1:
+      return "username";
+    case 2:
+      return "username and passcode";
+    case 3:
+      return "Kerberos service ticket";
+    case 4:
+      return "SAML assertion";
+    case 5:
+      return "JSON Web Token";
+    default:
+      return "unknown";
   }
 }
 

@@ -93,8 +93,8 @@ bool is_valid_uid(std::string_view uid);
 void take_uid(ByteView value, std::string& out, const ItemContext& ctx);
 
 struct AeTitle {
-  std::string raw;       // the 16 bytes as sent
-  std::string trimmed;   // without leading and trailing spaces (PS3.5 AE: not significant)
+  std::string raw;             // the 16 bytes as sent
+  std::string trimmed;         // without leading and trailing spaces (PS3.5 AE: not significant)
   bool non_printable = false;  // a byte outside 0x20..0x7E (NUL padding included)
 };
 // Fills `out` from a 16-byte field.
@@ -154,7 +154,7 @@ struct UserInformation {
   UserIdentityRq user_identity_rq;
   bool has_user_identity_ac = false;
   std::uint16_t server_response_length = 0;  // 0x59: the response's bytes are not kept
-  std::uint16_t dropped_sub_items = 0;        // role/extended sub-items beyond the caps
+  std::uint16_t dropped_sub_items = 0;       // role/extended sub-items beyond the caps
   std::uint16_t unknown_sub_items = 0;
 
   void clear();

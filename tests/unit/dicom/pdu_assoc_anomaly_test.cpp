@@ -38,11 +38,13 @@ void expect_only(const Parsed& p, DicomAnomaly reason, std::size_t offset) {
   EXPECT_EQ(p.anomalies()[0].offset, offset);
 }
 
-const Bytes kApp = uid_item(0x10, kAppContext);           // 25 bytes, at 74
+const Bytes kApp = uid_item(0x10, kAppContext);                // 25 bytes, at 74
 const Bytes kEcho = pctx_rq(1, kVerification, {kImplicitLe});  // 50 bytes, at 99
 constexpr std::size_t kAfterEcho = 149;
 
-Bytes ui_with(const Bytes& sub_items) { return item(0x50, sub_items); }
+Bytes ui_with(const Bytes& sub_items) {
+  return item(0x50, sub_items);
+}
 const Bytes kMaxLen = hex("51 00 00 04  00 00 40 00");
 const Bytes kImpl = uid_item(0x52, kDcmtkImplementation);
 
@@ -122,7 +124,8 @@ TEST(AssocAnomaly, NoUserInformation) {
 
 TEST(AssocAnomaly, TooManyPresentationContexts) {
   Bytes body = cat({assoc_fixed("PACS", "CT"), kApp});
-  for (int id = 1; id <= 255; id += 2) body = cat({body, pctx_rq(static_cast<std::uint8_t>(id), kCtImage, {kImplicitLe})});
+  for (int id = 1; id <= 255; id += 2)
+    body = cat({body, pctx_rq(static_cast<std::uint8_t>(id), kCtImage, {kImplicitLe})});
   body = cat({body, pctx_rq(1, kCtImage, {kImplicitLe}), dcmtk_user_info()});
   const Parsed p = rq(pdu(0x01, body));
   EXPECT_EQ(p.status, ParseStatus::kOk);
@@ -135,7 +138,8 @@ TEST(AssocAnomaly, TooManyPresentationContexts) {
 }
 
 TEST(AssocAnomaly, PctxBadId) {
-  const Parsed p = rq(associate_rq({kApp, pctx_rq(2, kVerification, {kImplicitLe}), dcmtk_user_info()}));
+  const Parsed p =
+      rq(associate_rq({kApp, pctx_rq(2, kVerification, {kImplicitLe}), dcmtk_user_info()}));
   expect_only(p, DicomAnomaly::kPctxBadId, 99);
   EXPECT_EQ(p.pdu->rq_contexts[0].id, 2);
 }
@@ -147,8 +151,8 @@ TEST(AssocAnomaly, PctxDuplicateId) {
 
 TEST(AssocAnomaly, PctxNoAbstractSyntax) {
   const Bytes pc = item(0x20, cat({hex("01 00 00 00"), uid_item(0x40, kImplicitLe)}));
-  expect_only(rq(associate_rq({kApp, pc, dcmtk_user_info()})),
-              DicomAnomaly::kPctxNoAbstractSyntax, 99);
+  expect_only(rq(associate_rq({kApp, pc, dcmtk_user_info()})), DicomAnomaly::kPctxNoAbstractSyntax,
+              99);
 }
 
 TEST(AssocAnomaly, PctxSeveralAbstractSyntaxes) {
@@ -162,8 +166,8 @@ TEST(AssocAnomaly, PctxSeveralAbstractSyntaxes) {
 
 TEST(AssocAnomaly, PctxNoTransferSyntaxInRequest) {
   const Bytes pc = item(0x20, cat({hex("01 00 00 00"), uid_item(0x30, kVerification)}));
-  expect_only(rq(associate_rq({kApp, pc, dcmtk_user_info()})),
-              DicomAnomaly::kPctxNoTransferSyntax, 99);
+  expect_only(rq(associate_rq({kApp, pc, dcmtk_user_info()})), DicomAnomaly::kPctxNoTransferSyntax,
+              99);
 }
 
 Bytes ac_with(const Bytes& context) {
@@ -175,8 +179,8 @@ TEST(AssocAnomaly, PctxNoTransferSyntaxInAcceptance) {
 }
 
 TEST(AssocAnomaly, PctxSeveralTransferSyntaxes) {
-  const Parsed p = ac(ac_with(item(0x21, cat({hex("01 00 00 00"), uid_item(0x40, kExplicitLe),
-                                              uid_item(0x40, kImplicitLe)}))));
+  const Parsed p = ac(ac_with(item(
+      0x21, cat({hex("01 00 00 00"), uid_item(0x40, kExplicitLe), uid_item(0x40, kImplicitLe)}))));
   expect_only(p, DicomAnomaly::kPctxSeveralTransferSyntaxes, 99);
   EXPECT_EQ(p.pdu->ac_contexts[0].transfer_syntax, kExplicitLe);
 }
@@ -224,17 +228,18 @@ TEST(AssocAnomaly, AeEmpty) {
 }
 
 TEST(AssocAnomaly, AcceptanceAeFieldsAreNotTested) {
-  const Parsed p = ac(pdu(0x02, cat({assoc_fixed("", "X\x01"), kApp,
-                                     item(0x21, cat({hex("01 00 00 00"), uid_item(0x40, kImplicitLe)})),
-                                     dcmtk_user_info()})));
+  const Parsed p =
+      ac(pdu(0x02, cat({assoc_fixed("", "X\x01"), kApp,
+                        item(0x21, cat({hex("01 00 00 00"), uid_item(0x40, kImplicitLe)})),
+                        dcmtk_user_info()})));
   EXPECT_EQ(p.status, ParseStatus::kOk);
   EXPECT_TRUE(p.anomalies().empty());
   EXPECT_TRUE(p.pdu->calling_ae.non_printable);
 }
 
 TEST(AssocAnomaly, UidInvalid) {
-  const Parsed p = rq(associate_rq({kApp, pctx_rq(1, "1.2.840.10008.1.01", {kImplicitLe}),
-                                    dcmtk_user_info()}));
+  const Parsed p =
+      rq(associate_rq({kApp, pctx_rq(1, "1.2.840.10008.1.01", {kImplicitLe}), dcmtk_user_info()}));
   expect_only(p, DicomAnomaly::kUidInvalid, 99 + 8 + 4);
   EXPECT_EQ(p.pdu->rq_contexts[0].abstract_syntax, "1.2.840.10008.1.01");
 }
@@ -273,15 +278,15 @@ TEST(AssocAnomaly, UserInfoBadVersionName) {
 }
 
 TEST(AssocAnomaly, RoleBadValue) {
-  const Parsed p = rq(rq_with_user_sub_item(cat({hex("54 00 00 1d  00 19"), text(kCtImage),
-                                                 hex("01 02")})));
+  const Parsed p =
+      rq(rq_with_user_sub_item(cat({hex("54 00 00 1d  00 19"), text(kCtImage), hex("01 02")})));
   expect_only(p, DicomAnomaly::kRoleBadValue, kAfterEcho + 4 + 8 + 31);
   EXPECT_EQ(p.pdu->user_info.roles[0].scp_role, 2);
 }
 
 TEST(AssocAnomaly, UserIdentityBadType) {
-  const Parsed p = rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  06 00 00 04"), text("USER"),
-                                                 hex("00 00")})));
+  const Parsed p =
+      rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  06 00 00 04"), text("USER"), hex("00 00")})));
   expect_only(p, DicomAnomaly::kUserIdentityBadType, kAfterEcho + 4 + 8 + 31);
   EXPECT_EQ(p.pdu->user_info.user_identity_rq.username, "");  // unknown type: not kept
   EXPECT_EQ(user_identity_type_text(6), "unknown");
@@ -294,19 +299,19 @@ TEST(AssocAnomaly, UserIdentityEmptyPrimary) {
 
 TEST(AssocAnomaly, UserIdentityBadSecondary) {
   // A passcode with type 1, and type 2 without one.
-  expect_only(rq(rq_with_user_sub_item(cat({hex("58 00 00 0c  01 00 00 04"), text("USER"),
-                                            hex("00 02 70 77")}))),
+  expect_only(rq(rq_with_user_sub_item(
+                  cat({hex("58 00 00 0c  01 00 00 04"), text("USER"), hex("00 02 70 77")}))),
               DicomAnomaly::kUserIdentityBadSecondary, kAfterEcho + 4 + 8 + 31);
-  expect_only(rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  02 00 00 04"), text("USER"),
-                                            hex("00 00")}))),
-              DicomAnomaly::kUserIdentityBadSecondary, kAfterEcho + 4 + 8 + 31);
+  expect_only(
+      rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  02 00 00 04"), text("USER"), hex("00 00")}))),
+      DicomAnomaly::kUserIdentityBadSecondary, kAfterEcho + 4 + 8 + 31);
 }
 
 TEST(AssocAnomaly, UserIdentityFieldsMustFillTheSubItem) {
   // Primary length 5 with only 4 bytes before the secondary length field.
-  expect_only(rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  01 00 00 05"), text("USER"),
-                                            hex("00 00")}))),
-              DicomAnomaly::kItemLengthMismatch, kAfterEcho + 4 + 8 + 31);
+  expect_only(
+      rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  01 00 00 05"), text("USER"), hex("00 00")}))),
+      DicomAnomaly::kItemLengthMismatch, kAfterEcho + 4 + 8 + 31);
 }
 
 TEST(AssocAnomaly, UserIdentityAcInARequestIsUnexpected) {

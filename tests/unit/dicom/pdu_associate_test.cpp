@@ -59,10 +59,9 @@ TEST(AssociateRq, EchoscuRequestEveryField) {
 }
 
 TEST(AssociateRq, SeveralContextsShareTheTransferSyntaxPool) {
-  const auto rq = parse_rq(associate_rq({uid_item(0x10, kAppContext),
-                                         pctx_rq(1, kCtImage, {kExplicitLe, kImplicitLe}),
-                                         pctx_rq(3, kVerification, {kImplicitLe}),
-                                         dcmtk_user_info()}));
+  const auto rq = parse_rq(
+      associate_rq({uid_item(0x10, kAppContext), pctx_rq(1, kCtImage, {kExplicitLe, kImplicitLe}),
+                    pctx_rq(3, kVerification, {kImplicitLe}), dcmtk_user_info()}));
   ASSERT_EQ(rq->parse.status, ParseStatus::kOk);
   EXPECT_TRUE(rq->parse.anomalies.empty());
   ASSERT_EQ(rq->rq_contexts.size(), 2u);
@@ -121,8 +120,8 @@ TEST(UserInfoItems, AsynchronousOperationsWindow) {
 }
 
 TEST(UserInfoItems, RoleSelection) {
-  const auto rq = parse_rq(rq_with_user_sub_item(
-      cat({hex("54 00 00 1d  00 19"), text(kCtImage), hex("01 00")})));
+  const auto rq = parse_rq(
+      rq_with_user_sub_item(cat({hex("54 00 00 1d  00 19"), text(kCtImage), hex("01 00")})));
   EXPECT_TRUE(rq->parse.anomalies.empty());
   ASSERT_EQ(rq->user_info.roles.size(), 1u);
   EXPECT_EQ(rq->user_info.roles[0].sop_class_uid, kCtImage);
@@ -138,8 +137,8 @@ TEST(UserInfoItems, ImplementationVersionName) {
 }
 
 TEST(UserInfoItems, SopClassExtendedNegotiation) {
-  const auto rq = parse_rq(rq_with_user_sub_item(
-      cat({hex("56 00 00 1e  00 19"), text(kCtImage), hex("01 00 01")})));
+  const auto rq = parse_rq(
+      rq_with_user_sub_item(cat({hex("56 00 00 1e  00 19"), text(kCtImage), hex("01 00 01")})));
   EXPECT_TRUE(rq->parse.anomalies.empty());
   ASSERT_EQ(rq->user_info.extended.size(), 1u);
   const ExtendedNegotiation& e = rq->user_info.extended[0];
@@ -154,9 +153,12 @@ TEST(UserInfoItems, SopClassExtendedNegotiation) {
 TEST(UserInfoItems, SopClassCommonExtendedNegotiation) {
   const auto rq = parse_rq(rq_with_user_sub_item(cat({
       hex("57 00 00 4d"),  // sub-item version 0
-      hex("00 19"), text(kCtImage),
-      hex("00 11"), text("1.2.840.10008.4.2"),  // storage service class
-      hex("00 1d  00 1b"), text("1.2.840.10008.5.1.4.1.1.2.1"),
+      hex("00 19"),
+      text(kCtImage),
+      hex("00 11"),
+      text("1.2.840.10008.4.2"),  // storage service class
+      hex("00 1d  00 1b"),
+      text("1.2.840.10008.5.1.4.1.1.2.1"),
   })));
   EXPECT_TRUE(rq->parse.anomalies.empty());
   ASSERT_EQ(rq->user_info.common_extended.size(), 1u);
@@ -167,8 +169,8 @@ TEST(UserInfoItems, SopClassCommonExtendedNegotiation) {
 }
 
 TEST(UserInfoItems, UserIdentityUsername) {
-  const auto rq = parse_rq(rq_with_user_sub_item(cat({hex("58 00 00 0a  01 01 00 04"),
-                                                      text("USER"), hex("00 00")})));
+  const auto rq = parse_rq(
+      rq_with_user_sub_item(cat({hex("58 00 00 0a  01 01 00 04"), text("USER"), hex("00 00")})));
   EXPECT_TRUE(rq->parse.anomalies.empty());
   ASSERT_TRUE(rq->user_info.has_user_identity_rq);
   const UserIdentityRq& id = rq->user_info.user_identity_rq;
@@ -181,9 +183,8 @@ TEST(UserInfoItems, UserIdentityUsername) {
 }
 
 TEST(UserInfoItems, UserIdentityPasscodeIsNotKept) {
-  const auto rq = parse_rq(rq_with_user_sub_item(cat({hex("58 00 00 10  02 00 00 04"),
-                                                      text("USER"), hex("00 06"),
-                                                      text("secret")})));
+  const auto rq = parse_rq(rq_with_user_sub_item(
+      cat({hex("58 00 00 10  02 00 00 04"), text("USER"), hex("00 06"), text("secret")})));
   EXPECT_TRUE(rq->parse.anomalies.empty());
   const UserIdentityRq& id = rq->user_info.user_identity_rq;
   EXPECT_EQ(id.type, 2);
@@ -200,8 +201,8 @@ TEST(UserInfoItems, UserIdentityPasscodeIsNotKept) {
 }
 
 TEST(UserInfoItems, UserIdentityTokenIsNotKept) {
-  const auto rq = parse_rq(rq_with_user_sub_item(cat({hex("58 00 00 0d  05 00 00 07"),
-                                                      text("eyJhbGc"), hex("00 00")})));
+  const auto rq = parse_rq(
+      rq_with_user_sub_item(cat({hex("58 00 00 0d  05 00 00 07"), text("eyJhbGc"), hex("00 00")})));
   EXPECT_TRUE(rq->parse.anomalies.empty());
   const UserIdentityRq& id = rq->user_info.user_identity_rq;
   EXPECT_EQ(id.type, 5);
@@ -221,13 +222,19 @@ Bytes storescp_ac(const Bytes& context_items, const Bytes& user_info = dcmtk_use
 
 TEST(AssociateAc, EveryField) {
   const Bytes ac = cat({
-      hex("02 00 00 00 00 ba  00 01 00 00"), text("STORESCP        "), text("STORESCU        "),
+      hex("02 00 00 00 00 ba  00 01 00 00"),
+      text("STORESCP        "),
+      text("STORESCU        "),
       Bytes(32),
-      hex("10 00 00 15"), text("1.2.840.10008.3.1.1.1"),
+      hex("10 00 00 15"),
+      text("1.2.840.10008.3.1.1.1"),
       hex("21 00 00 1b  01 00 00 00"),  // context 1, acceptance
-      hex("40 00 00 13"), text("1.2.840.10008.1.2.1"),
-      hex("50 00 00 3a  51 00 00 04  00 00 40 00  52 00 00 1b"), text(kDcmtkImplementation),
-      hex("55 00 00 0f"), text("OFFIS_DCMTK_367"),
+      hex("40 00 00 13"),
+      text("1.2.840.10008.1.2.1"),
+      hex("50 00 00 3a  51 00 00 04  00 00 40 00  52 00 00 1b"),
+      text(kDcmtkImplementation),
+      hex("55 00 00 0f"),
+      text("OFFIS_DCMTK_367"),
   });
   const auto out = parse_ac(ac);
   ASSERT_EQ(out->parse.status, ParseStatus::kOk);

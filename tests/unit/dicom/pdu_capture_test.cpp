@@ -74,7 +74,7 @@ struct StreamSummary {
   std::map<std::string, int> by_type;  // "0x01" -> count, as in the oracle
   int count = 0;
   std::uint32_t max_length = 0;
-  std::vector<std::string> problems;   // any PDU that did not parse cleanly
+  std::vector<std::string> problems;  // any PDU that did not parse cleanly
   std::unique_ptr<AssociatePdu> association = std::make_unique<AssociatePdu>();  // RQ or AC
 };
 
@@ -104,13 +104,20 @@ StreamSummary walk(const std::vector<std::byte>& stream) {
         parse_associate_ac(one, *s.association);
         parse = s.association->parse;
         break;
-      case PduType::kAssociateRj: parse = parse_associate_rj(one).parse; break;
+      case PduType::kAssociateRj:
+        parse = parse_associate_rj(one).parse;
+        break;
       case PduType::kReleaseRq:
-      case PduType::kReleaseRp: parse = parse_release(one).parse; break;
-      case PduType::kAbort: parse = parse_abort(one).parse; break;
+      case PduType::kReleaseRp:
+        parse = parse_release(one).parse;
+        break;
+      case PduType::kAbort:
+        parse = parse_abort(one).parse;
+        break;
       case PduType::kPDataTf: {
         const ByteView body = one.subspan(kPduHeaderLength);
-        if (!validate_pdata_framing(body).ok) s.problems.push_back(fmt::format("framing at {}", at));
+        if (!validate_pdata_framing(body).ok)
+          s.problems.push_back(fmt::format("framing at {}", at));
         PdvIterator it(body, &parse.anomalies, kPduHeaderLength);
         Pdv pdv;
         PdvIterator::Step step;
@@ -121,10 +128,9 @@ StreamSummary walk(const std::vector<std::byte>& stream) {
       }
     }
     if (parse.status != ParseStatus::kOk || !parse.anomalies.empty()) {
-      s.problems.push_back(fmt::format("PDU type {} at {}: {} {}", h.type, at,
-                                       parse_status_name(parse.status),
-                                       parse.anomalies.empty()
-                                           ? "" : dicom_anomaly_name(parse.anomalies[0].reason)));
+      s.problems.push_back(fmt::format(
+          "PDU type {} at {}: {} {}", h.type, at, parse_status_name(parse.status),
+          parse.anomalies.empty() ? "" : dicom_anomaly_name(parse.anomalies[0].reason)));
     }
     at += h.total_length();
   }
@@ -133,8 +139,8 @@ StreamSummary walk(const std::vector<std::byte>& stream) {
 
 std::vector<std::string> oracle_captures() {
   std::vector<std::string> names;
-  for (const char* name : {"echoscu", "storescu_small", "storescu_nodelay", "storescu_multi",
-                           "storescu_ipv6"}) {
+  for (const char* name :
+       {"echoscu", "storescu_small", "storescu_nodelay", "storescu_multi", "storescu_ipv6"}) {
     names.emplace_back(name);
   }
   return names;
@@ -148,8 +154,9 @@ TEST_P(PduCaptureTest, EveryPduParsesCleanlyAndCountsMatchTshark) {
   const nlohmann::json expected = nlohmann::json::parse(in);
   StreamCollector collector;
   std::string error;
-  ASSERT_TRUE(collect(fmt::format("{}/{}", DICOMSENTRY_PCAP_DIR,
-                                  expected["capture"].get<std::string>()), collector, error))
+  ASSERT_TRUE(
+      collect(fmt::format("{}/{}", DICOMSENTRY_PCAP_DIR, expected["capture"].get<std::string>()),
+              collector, error))
       << error;
   const auto& conversations = expected["conversations"];
   ASSERT_EQ(collector.flows().size(), conversations.size());

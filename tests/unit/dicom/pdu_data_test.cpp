@@ -12,10 +12,10 @@ using namespace testing;
 
 // Two PDVs on context 1: a last command fragment (4 bytes) and a data fragment (3 bytes, odd:
 // PS3.8 does not require even fragments), then a last data fragment (1 byte).
-const Bytes kBody = hex(
-    "00 00 00 06  01 03  aa bb cc dd"
-    "00 00 00 05  01 00  11 22 33"
-    "00 00 00 03  01 02  44");
+const Bytes kBody =
+    hex("00 00 00 06  01 03  aa bb cc dd"
+        "00 00 00 05  01 00  11 22 33"
+        "00 00 00 03  01 02  44");
 
 TEST(PdvIterator, WalksEveryItemWithFlagsAndFragments) {
   AnomalyList anomalies;
@@ -143,7 +143,8 @@ TEST(PdataFraming, LengthBelow2) {
 
 TEST(PdataFraming, ItemsMustNotRunPastTheBody) {
   // 0x0c claims 12 bytes; 10 follow. Mid-stream pickup at a wrong offset looks like this.
-  const PdataFraming f = validate_pdata_framing(view(hex("00 00 00 0c  01 00 00 00 00 00 00 00 00 00")));
+  const PdataFraming f =
+      validate_pdata_framing(view(hex("00 00 00 0c  01 00 00 00 00 00 00 00 00 00")));
   EXPECT_FALSE(f.ok);
   EXPECT_EQ(f.reason, DicomAnomaly::kPdvLengthOverrun);
   EXPECT_EQ(f.offset, 0u);

@@ -41,34 +41,49 @@ TEST(PduHeader, ClassifyValidForEveryTypeAtItsMinimum) {
 }
 
 TEST(PduHeader, ClassifyUnknownType) {
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("00 00 00 00 00 04")))), HeaderVerdict::kUnknownType);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("08 00 00 00 00 04")))), HeaderVerdict::kUnknownType);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("16 03 01 00 00 04")))), HeaderVerdict::kUnknownType);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("00 00 00 00 00 04")))),
+            HeaderVerdict::kUnknownType);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("08 00 00 00 00 04")))),
+            HeaderVerdict::kUnknownType);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("16 03 01 00 00 04")))),
+            HeaderVerdict::kUnknownType);
 }
 
 TEST(PduHeader, ClassifyAbsurdLengths) {
   // Control PDUs: one byte over the cap; P-DATA: one byte over 2^31.
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("01 00 00 04 00 01")))), HeaderVerdict::kLengthAbsurd);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("01 00 00 04 00 01")))),
+            HeaderVerdict::kLengthAbsurd);
   EXPECT_EQ(classify(parse_pdu_header(view(hex("01 00 00 04 00 00")))), HeaderVerdict::kValid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("07 00 ff ff ff ff")))), HeaderVerdict::kLengthAbsurd);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("04 00 80 00 00 01")))), HeaderVerdict::kLengthAbsurd);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("07 00 ff ff ff ff")))),
+            HeaderVerdict::kLengthAbsurd);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("04 00 80 00 00 01")))),
+            HeaderVerdict::kLengthAbsurd);
   EXPECT_EQ(classify(parse_pdu_header(view(hex("04 00 80 00 00 00")))), HeaderVerdict::kValid);
 }
 
 TEST(PduHeader, ClassifyInvalidLengths) {
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("01 00 00 00 00 43")))), HeaderVerdict::kLengthInvalid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("02 00 00 00 00 00")))), HeaderVerdict::kLengthInvalid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("03 00 00 00 00 05")))), HeaderVerdict::kLengthInvalid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("04 00 00 00 00 05")))), HeaderVerdict::kLengthInvalid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("05 00 00 00 00 03")))), HeaderVerdict::kLengthInvalid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("06 00 00 00 00 08")))), HeaderVerdict::kLengthInvalid);
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("07 00 00 00 00 00")))), HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("01 00 00 00 00 43")))),
+            HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("02 00 00 00 00 00")))),
+            HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("03 00 00 00 00 05")))),
+            HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("04 00 00 00 00 05")))),
+            HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("05 00 00 00 00 03")))),
+            HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("06 00 00 00 00 08")))),
+            HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("07 00 00 00 00 00")))),
+            HeaderVerdict::kLengthInvalid);
 }
 
 TEST(PduHeader, ClassifyReservedSetOnlyWhenNothingWorse) {
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("05 01 00 00 00 04")))), HeaderVerdict::kReservedSet);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("05 01 00 00 00 04")))),
+            HeaderVerdict::kReservedSet);
   EXPECT_TRUE(is_usable(HeaderVerdict::kReservedSet));
-  EXPECT_EQ(classify(parse_pdu_header(view(hex("05 01 00 00 00 05")))), HeaderVerdict::kLengthInvalid);
+  EXPECT_EQ(classify(parse_pdu_header(view(hex("05 01 00 00 00 05")))),
+            HeaderVerdict::kLengthInvalid);
   EXPECT_FALSE(is_usable(HeaderVerdict::kLengthInvalid));
 }
 
@@ -134,7 +149,8 @@ TEST(AssociateRj, BadSource) {
 
 TEST(AssociateRj, BadReasonForItsSource) {
   // 3 is defined for source 1 but not for source 2.
-  EXPECT_TRUE(parse_associate_rj(view(hex("03 00 00 00 00 04  00 01 01 03"))).parse.anomalies.empty());
+  EXPECT_TRUE(
+      parse_associate_rj(view(hex("03 00 00 00 00 04  00 01 01 03"))).parse.anomalies.empty());
   const AssociateRj rj = parse_associate_rj(view(hex("03 00 00 00 00 04  00 01 02 03")));
   ASSERT_EQ(rj.parse.anomalies.size(), 1u);
   EXPECT_EQ(rj.parse.anomalies[0].reason, DicomAnomaly::kRejectBadReason);

@@ -55,15 +55,18 @@ inline Bytes be32(std::size_t v) {
 
 // Item: type, reserved, 2-byte length, value (PS3.8 §9.3.2).
 inline Bytes item(std::uint8_t type, const Bytes& value, std::uint8_t reserved = 0) {
-  return cat({{static_cast<std::byte>(type), static_cast<std::byte>(reserved)}, be16(value.size()),
+  return cat({{static_cast<std::byte>(type), static_cast<std::byte>(reserved)},
+              be16(value.size()),
               value});
 }
-inline Bytes uid_item(std::uint8_t type, std::string_view uid) { return item(type, text(uid)); }
+inline Bytes uid_item(std::uint8_t type, std::string_view uid) {
+  return item(type, text(uid));
+}
 
 // PDU: type, reserved, 4-byte length, body (§9.3.1).
 inline Bytes pdu(std::uint8_t type, const Bytes& body, std::uint8_t reserved = 0) {
-  return cat({{static_cast<std::byte>(type), static_cast<std::byte>(reserved)}, be32(body.size()),
-              body});
+  return cat(
+      {{static_cast<std::byte>(type), static_cast<std::byte>(reserved)}, be32(body.size()), body});
 }
 
 // A 16-byte AE title field, space padded.
@@ -86,7 +89,9 @@ inline Bytes pctx_rq(std::uint8_t id, std::string_view abstract,
   return item(0x20, value);
 }
 
-inline ByteView view(const Bytes& b) { return {b.data(), b.size()}; }
+inline ByteView view(const Bytes& b) {
+  return {b.data(), b.size()};
+}
 
 inline constexpr std::string_view kAppContext = "1.2.840.10008.3.1.1.1";
 inline constexpr std::string_view kVerification = "1.2.840.10008.1.1";
@@ -125,14 +130,19 @@ inline Bytes echoscu_rq() {
       text("STORESCP        "),  // called AE title
       text("ECHOSCU         "),  // calling AE title
       Bytes(32),                 // reserved
-      hex("10 00 00 15"), text("1.2.840.10008.3.1.1.1"),
+      hex("10 00 00 15"),
+      text("1.2.840.10008.3.1.1.1"),
       hex("20 00 00 2e  01 00 ff 00"),  // context 1; DCMTK sends 0xff in a reserved byte
-      hex("30 00 00 11"), text("1.2.840.10008.1.1"),
-      hex("40 00 00 11"), text("1.2.840.10008.1.2"),
-      hex("50 00 00 3a"),              // user information
+      hex("30 00 00 11"),
+      text("1.2.840.10008.1.1"),
+      hex("40 00 00 11"),
+      text("1.2.840.10008.1.2"),
+      hex("50 00 00 3a"),               // user information
       hex("51 00 00 04  00 00 40 00"),  // max length 16384
-      hex("52 00 00 1b"), text("1.2.276.0.7230010.3.0.3.6.7"),
-      hex("55 00 00 0f"), text("OFFIS_DCMTK_367"),
+      hex("52 00 00 1b"),
+      text("1.2.276.0.7230010.3.0.3.6.7"),
+      hex("55 00 00 0f"),
+      text("OFFIS_DCMTK_367"),
   });
 }
 
