@@ -13,9 +13,7 @@ namespace {
 using test::c_store_rq;
 using test::CommandBuilder;
 
-DimseCommand parse(const std::vector<std::byte>& bytes) {
-  return parse_command_set(bytes);
-}
+using test::parse;
 
 // The only anomaly is `kind`, at `tag`.
 void expect_only(const DimseCommand& c, DimseAnomaly kind, std::uint32_t tag) {

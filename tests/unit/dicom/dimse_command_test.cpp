@@ -11,9 +11,7 @@ namespace {
 using test::c_store_rq;
 using test::CommandBuilder;
 
-DimseCommand parse(const std::vector<std::byte>& bytes) {
-  return parse_command_set(bytes);
-}
+using test::parse;
 
 TEST(DimseCommand, CStoreRequestFields) {
   const auto bytes = c_store_rq().ae(0x1030, "MOVER").us(0x1031, 99).build();

@@ -3,9 +3,12 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <list>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "dicom/dimse_command.hpp"
 #include "dicomsentry/bytes.hpp"
 
 namespace dicomsentry::dicom::test {
@@ -94,6 +97,14 @@ inline CommandBuilder c_store_rq() {
       .us(0x0800, 0)
       .ui(0x1000, kInstance);
   return b;
+}
+
+// Parses `bytes` and keeps them for the rest of the test program: a DimseCommand holds views
+// into the bytes it was parsed from, so they must outlive every check on it.
+inline DimseCommand parse(std::vector<std::byte> bytes) {
+  static std::list<std::vector<std::byte>> kept;
+  kept.push_back(std::move(bytes));
+  return parse_command_set(kept.back());
 }
 
 }  // namespace dicomsentry::dicom::test

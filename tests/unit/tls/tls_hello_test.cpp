@@ -1,4 +1,7 @@
 // ClientHello/ServerHello fields from built messages, and one test per rejection reason.
+#include <list>
+#include <utility>
+
 #include <gtest/gtest.h>
 
 #include "tls/cipher_suites.hpp"
@@ -21,17 +24,24 @@ ClientHelloParts full_client() {
   return p;
 }
 
+// The hello holds views into the message, so every built message lives as long as the program.
+ByteView kept(Bytes message) {
+  static std::list<Bytes> messages;
+  messages.push_back(std::move(message));
+  return view(messages.back());
+}
+
 HelloError client(const ClientHelloParts& p, ClientHello& out) {
-  const Bytes m = p.message();
-  return parse_client_hello(view(m), out);
+  const ByteView m = kept(p.message());
+  return parse_client_hello(m, out);
 }
 HelloError client_error(const ClientHelloParts& p) {
   ClientHello out;
   return client(p, out);
 }
 HelloError server(const ServerHelloParts& p, ServerHello& out) {
-  const Bytes m = p.message();
-  return parse_server_hello(view(m), out);
+  const ByteView m = kept(p.message());
+  return parse_server_hello(m, out);
 }
 HelloError server_error(const ServerHelloParts& p) {
   ServerHello out;
