@@ -111,7 +111,13 @@ class StreamRecorder final : public StreamConsumer, public FlowEndHandler {
 std::vector<std::string> expected_captures() {
   std::vector<std::string> names;
   for (const auto& entry : std::filesystem::directory_iterator(DICOMSENTRY_PCAP_DIR "/expected")) {
-    if (entry.path().extension() == ".json") names.push_back(entry.path().stem().string());
+    if (entry.path().extension() != ".json") continue;
+    // The DICOM protocol captures' oracles describe associations, not TCP conversations;
+    // their tests belong to the DICOM engine.
+    std::ifstream in(entry.path());
+    if (nlohmann::json::parse(in).contains("conversations")) {
+      names.push_back(entry.path().stem().string());
+    }
   }
   std::sort(names.begin(), names.end());
   return names;
