@@ -29,6 +29,11 @@ std::string_view tcp_state_name(TcpState state);
 enum class FlowEndReason : std::uint8_t { kNone, kTimeout, kForced, kShutdown };
 std::string_view flow_end_reason_name(FlowEndReason reason);
 
+// The application protocol the app layer found on a flow (Suricata's `app_proto`).
+enum class AppProto : std::uint8_t { kUnknown, kDicom, kTls, kFailed };
+// "unknown", "dicom", "tls", "failed".
+std::string_view app_proto_name(AppProto proto);
+
 // Lists the flow table keeps flows on, one per timeout class, each ordered by last activity.
 enum class TimeoutClass : std::uint8_t { kNew, kEstablished, kClosed, kCount };
 
@@ -74,6 +79,7 @@ struct Flow {
   std::uint8_t midstream : 1 = 0;      // no SYN seen: roles decided by port or first packet
   std::uint8_t in_use : 1 = 0;
   std::uint8_t tcp_flags[2] = {0, 0};  // union of TCP flags seen, by Direction
+  AppProto app_proto = AppProto::kUnknown;
   // Second (of packet time) in which the flow last moved to the tail of its timeout list.
   // Moving at most once a second keeps most packets from touching neighbouring records.
   std::uint32_t list_second = 0;

@@ -46,6 +46,16 @@ std::string_view flow_end_reason_name(FlowEndReason reason) {
   return "unknown";
 }
 
+std::string_view app_proto_name(AppProto proto) {
+  switch (proto) {
+    case AppProto::kUnknown: return "unknown";
+    case AppProto::kDicom: return "dicom";
+    case AppProto::kTls: return "tls";
+    case AppProto::kFailed: return "failed";
+  }
+  return "unknown";
+}
+
 FlowTable::FlowTable(const FlowConfig& config, FlowEndHandler& on_end)
     : config_(config), on_end_(on_end) {
   const std::uint64_t max = std::clamp<std::uint64_t>(config.memcap_bytes / bytes_per_flow(), 16,
