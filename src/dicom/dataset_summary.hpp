@@ -39,7 +39,15 @@ struct DataSetSummary {
   std::string modality;          // (0008,0060)
   std::string query_level;       // (0008,0052) QueryRetrieveLevel, trimmed
   std::vector<QueryKey> keys;    // identifiers only: every top-level element, in tag order
-  void clear();
+  void clear() {  // keeps the buffers
+    parsed = truncated = false;
+    error.clear();
+    sop_class_uid.clear();
+    sop_instance_uid.clear();
+    modality.clear();
+    query_level.clear();
+    keys.clear();
+  }
 };
 
 // Upper bound on the bytes of one identifier the engine buffers for parsing (longer
