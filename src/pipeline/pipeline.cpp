@@ -6,9 +6,10 @@
 namespace dicomsentry {
 
 Pipeline::Pipeline(const PipelineConfig& config, StreamConsumer& consumer,
-                   FlowEndHandler* flow_records)
+                   FlowEndHandler* flow_records, FlowEndHandler* app_layer)
     : config_(config),
       flow_records_(flow_records),
+      app_layer_(app_layer),
       reassembler_(config.reassembly, consumer),
       flows_(config.flow, *this) {}
 
@@ -88,6 +89,8 @@ void Pipeline::on_flow_end(Flow& flow) {
   if (flow.key.ip_proto == static_cast<std::uint8_t>(IpProto::kTcp)) {
     reassembler_.on_flow_end(flow, now_);
   }
+  // The application layer reports what the flow carried before the flow record is written.
+  if (app_layer_ != nullptr) app_layer_->on_flow_end(flow);
   if (flow_records_ != nullptr) flow_records_->on_flow_end(flow);
 }
 

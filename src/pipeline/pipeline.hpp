@@ -18,11 +18,13 @@ struct PipelineConfig {
   ReassemblyConfig reassembly;
 };
 
-// Owns the per-worker state; never allocates per packet in steady state. Flow records go to
-// `flow_records` (e.g. the EVE writer) after the reassembler has flushed the flow's streams.
+// Owns the per-worker state; never allocates per packet in steady state. When a flow ends, the
+// reassembler flushes its streams, `app_layer` (the stream consumer's flow-end side) reports
+// and frees its state, then `flow_records` (e.g. the EVE writer) gets the flow record.
 class Pipeline final : public FlowEndHandler {
  public:
-  Pipeline(const PipelineConfig& config, StreamConsumer& consumer, FlowEndHandler* flow_records);
+  Pipeline(const PipelineConfig& config, StreamConsumer& consumer, FlowEndHandler* flow_records,
+           FlowEndHandler* app_layer = nullptr);
   ~Pipeline() override;
   Pipeline(const Pipeline&) = delete;
   Pipeline& operator=(const Pipeline&) = delete;
@@ -52,6 +54,7 @@ class Pipeline final : public FlowEndHandler {
 
   PipelineConfig config_;
   FlowEndHandler* flow_records_;
+  FlowEndHandler* app_layer_;
   DecodeCounters decode_counters_;
   std::array<DecodedPacket, kBatch> decoded_;
   std::array<KeyedPacket, kBatch> keyed_;

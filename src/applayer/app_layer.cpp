@@ -1,0 +1,240 @@
+#include "applayer/app_layer.hpp"
+
+#include <algorithm>
+
+#include "dicom/engine_anomaly.hpp"
+#include "dicom/pdu_associate.hpp"
+
+namespace dicomsentry {
+
+struct AppLayer::Session {
+  explicit Session(dicom::AssociationShared& shared) : association(shared) {}
+  AppProto proto = AppProto::kUnknown;
+  dicom::Association association;
+  TlsSession tls;
+};
+
+namespace {
+
+// Flows decided to be neither DICOM nor TLS point here: one compare per delivery after that.
+char g_not_ours = 0;
+void* const kNotOurs = &g_not_ours;
+
+bool starts_with(ByteView data, std::string_view text) {
+  if (data.size() < text.size()) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (static_cast<char>(data[i]) != text[i]) return false;
+  }
+  return true;
+}
+
+constexpr std::string_view kForeignNames[] = {"http", "ssh", "tls", "text", "binary"};
+constexpr std::string_view kForeignMessages[] = {
+    "traffic on a DICOM port is not DICOM: an HTTP request or response",
+    "traffic on a DICOM port is not DICOM: an SSH banner",
+    "traffic on a DICOM port is not DICOM: TLS",
+    "traffic on a DICOM port is not DICOM: printable text",
+    "traffic on a DICOM port is not DICOM: binary bytes",
+};
+
+}  // namespace
+
+ForeignKind classify_foreign_bytes(ByteView first) {
+  for (std::string_view method : {"GET ", "POST ", "PUT ", "HEAD ", "OPTIONS ", "DELETE ", "HTTP/"}) {
+    if (starts_with(first, method)) return ForeignKind::kHttp;
+  }
+  if (starts_with(first, "SSH-")) return ForeignKind::kSsh;
+  if (tls::looks_like_tls_record(first)) return ForeignKind::kTls;
+  const std::size_t n = std::min<std::size_t>(first.size(), 16);
+  bool text = n > 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto c = static_cast<unsigned char>(first[i]);
+    if (!(c >= 0x20 && c < 0x7f) && c != '\r' && c != '\n' && c != '\t') text = false;
+  }
+  return text ? ForeignKind::kText : ForeignKind::kBinary;
+}
+
+std::string_view foreign_kind_name(ForeignKind kind) {
+  const auto i = static_cast<std::size_t>(kind);
+  return i < std::size(kForeignNames) ? kForeignNames[i] : "binary";
+}
+
+AppLayer::AppLayer(const AppLayerConfig& config, dicom::EventSink& events,
+                   dicom::ObjectSink* objects)
+    : config_(config),
+      events_(events),
+      associate_scratch_(std::make_unique<dicom::AssociatePdu>()),
+      tls_scratch_(tls::kMaxHelloBytes) {
+  for (std::uint16_t port : config_.dicom_ports) dicom_ports_.set(port);
+  for (std::uint16_t port : config_.tls_ports) tls_ports_.set(port);
+  shared_.events = this;
+  shared_.objects = objects;
+  shared_.associate_scratch = associate_scratch_.get();
+  shared_.max_anomaly_events = config_.max_anomaly_events;
+}
+
+AppLayer::~AppLayer() = default;
+
+AppLayer::Session* AppLayer::acquire(Flow& flow, AppProto proto) {
+  Session* session;
+  if (free_.empty()) {
+    session = sessions_.emplace_back(std::make_unique<Session>(shared_)).get();
+  } else {
+    session = free_.back();
+    free_.pop_back();
+  }
+  session->proto = proto;
+  flow.app_proto = proto;
+  flow.app_state = session;
+  ++in_use_;
+  return session;
+}
+
+void AppLayer::fail(const StreamContext& context, ByteView data) {
+  Flow& flow = context.flow;
+  flow.app_proto = AppProto::kFailed;
+  flow.app_state = kNotOurs;
+  ++counters_.flows_failed;
+  const ForeignKind kind = classify_foreign_bytes(data);
+  dicom::AnomalyRecord r;
+  r.flow = &flow;
+  r.ts = context.ts;
+  r.direction = context.direction;
+  r.layer = "app";
+  r.name = dicom::engine_anomaly_name(dicom::EngineAnomaly::kNotDicom);
+  r.message = kForeignMessages[static_cast<std::size_t>(kind)];
+  r.stream_offset = context.offset;
+  on_anomaly(r);
+}
+
+// Decides on the first delivery that can decide; keeps no state before that (the reassembler
+// holds the few bytes a decision may need), so flows that are not ours never allocate.
+Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
+  Flow& flow = context.flow;
+  const auto all = static_cast<std::uint32_t>(data.size());
+  const std::uint16_t server_port = flow.client_is_lo ? flow.key.hi_port : flow.key.lo_port;
+  const bool dicom_port = dicom_ports_.test(server_port);
+  const bool tls_port = tls_ports_.test(server_port);
+  const bool midstream = flow.midstream || context.offset != 0;
+
+  if (dicom_port || tls_port) {
+    if (midstream) {
+      // Picked up mid-way: TLS shows itself in any record header; otherwise hunt for PDUs.
+      if (tls::looks_like_tls_record(data)) {
+        acquire(flow, AppProto::kTls)->tls.start(flow);
+        ++counters_.flows_tls;
+        return {all, 0};  // no hello to see any more
+      }
+      Session* s = acquire(flow, AppProto::kDicom);
+      s->association.start(flow, context.ts, true, dicom_port);
+      ++counters_.flows_dicom;
+      ++counters_.flows_dicom_midstream;
+      return s->association.on_data(context, data);
+    }
+    if (context.direction == Direction::kToClient) {
+      // DICOM and TLS clients speak first.
+      fail(context, data);
+      return {all, 0};
+    }
+    tls::RecordHeader record;
+    const tls::RecordCheck check = tls::check_record_header(data, record);
+    if (check == tls::RecordCheck::kTls) {
+      Session* s = acquire(flow, AppProto::kTls);
+      s->tls.start(flow);
+      ++counters_.flows_tls;
+      return s->tls.on_data(context, data, tls_scratch_, *this);
+    }
+    if (data.size() < dicom::kPduHeaderLength) {
+      return {0, static_cast<std::uint32_t>(dicom::kPduHeaderLength)};
+    }
+    const dicom::PduHeader header = dicom::parse_pdu_header(data);
+    if (!dicom::is_usable(dicom::classify(header))) {
+      fail(context, data);
+      return {all, 0};
+    }
+    Session* s = acquire(flow, AppProto::kDicom);
+    s->association.start(flow, context.ts, false, dicom_port);
+    ++counters_.flows_dicom;
+    if (!dicom_port) ++counters_.flows_dicom_unconfigured_port;
+    return s->association.on_data(context, data);
+  }
+
+  // Any other port: only an unmistakable A-ASSOCIATE-RQ from the client makes it DICOM.
+  if (!config_.detect_on_any_port || midstream || context.direction != Direction::kToServer) {
+    flow.app_state = kNotOurs;
+    return {all, 0};
+  }
+  if (data.size() < dicom::kDetectMinBytes && static_cast<std::uint8_t>(data[0]) == 0x01) {
+    return {0, static_cast<std::uint32_t>(dicom::kDetectMinBytes)};
+  }
+  if (!dicom::looks_like_associate_rq(data)) {
+    flow.app_state = kNotOurs;
+    return {all, 0};
+  }
+  Session* s = acquire(flow, AppProto::kDicom);
+  s->association.start(flow, context.ts, false, false);
+  ++counters_.flows_dicom;
+  ++counters_.flows_dicom_unconfigured_port;
+  return s->association.on_data(context, data);
+}
+
+Consumed AppLayer::on_data(const StreamContext& context, ByteView data) {
+  void* state = context.flow.app_state;
+  if (state == kNotOurs) return {static_cast<std::uint32_t>(data.size()), 0};
+  if (state == nullptr) return detect(context, data);
+  Session& s = *static_cast<Session*>(state);
+  if (s.proto == AppProto::kDicom) return s.association.on_data(context, data);
+  return s.tls.on_data(context, data, tls_scratch_, *this);
+}
+
+void AppLayer::on_gap(const StreamContext& context, std::uint64_t bytes) {
+  void* state = context.flow.app_state;
+  if (state == nullptr || state == kNotOurs) return;
+  Session& s = *static_cast<Session*>(state);
+  if (s.proto == AppProto::kDicom) {
+    s.association.on_gap(context, bytes);
+  } else {
+    s.tls.on_gap(context);
+  }
+}
+
+void AppLayer::on_end(const StreamContext&) {}
+
+void AppLayer::on_flow_end(Flow& flow) {
+  void* state = flow.app_state;
+  if (state == nullptr || state == kNotOurs) {
+    flow.app_state = nullptr;
+    return;
+  }
+  Session* s = static_cast<Session*>(state);
+  flow.app_state = nullptr;
+  if (s->proto == AppProto::kDicom) {
+    s->association.finish(flow.last_ts);
+  } else {
+    s->tls.finish(*this);
+  }
+  --in_use_;
+  free_.push_back(s);
+}
+
+void AppLayer::on_association(const dicom::AssociationRecord& record) {
+  ++counters_.associations;
+  events_.on_association(record);
+}
+
+void AppLayer::on_transaction(const dicom::TransactionRecord& record) {
+  ++counters_.transactions;
+  events_.on_transaction(record);
+}
+
+void AppLayer::on_anomaly(const dicom::AnomalyRecord& record) {
+  ++counters_.anomalies;
+  events_.on_anomaly(record);
+}
+
+void AppLayer::on_tls(const dicom::TlsRecord& record) {
+  ++counters_.tls_handshakes;
+  events_.on_tls(record);
+}
+
+}  // namespace dicomsentry

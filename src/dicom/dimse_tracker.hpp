@@ -1,0 +1,120 @@
+// PS3.7 messages of one association: PDV fragments assembled per direction into command sets
+// (copied: they are small) and data sets (streamed: counted, their head kept for a summary),
+// requests paired with their responses by message id into one TransactionRecord each.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+#include "dicom/dicom_events.hpp"
+#include "dicom/engine_anomaly.hpp"
+#include "reassembly/stream_consumer.hpp"
+
+namespace dicomsentry::dicom {
+
+// Where C-STORE data sets go when objects are exported (--export-objects). `begin` returns a
+// handle (null: not exported), then every data set byte in order, then `finish`, which says
+// whether a file was written (only when `complete`: no byte was lost).
+class ObjectSink {
+ public:
+  virtual ~ObjectSink() = default;
+  virtual void* begin(const TransactionRecord& request) = 0;
+  virtual void write(void* handle, ByteView bytes) = 0;
+  virtual bool finish(void* handle, bool complete) = 0;
+};
+
+// Anomalies go through the association, which bounds and reports them.
+class AnomalyReporter {
+ public:
+  virtual ~AnomalyReporter() = default;
+  virtual void anomaly(const StreamContext& at, EngineAnomaly kind, std::uint64_t offset) = 0;
+  virtual void anomaly(const StreamContext& at, std::string_view layer, std::string_view name,
+                       std::string_view message, std::uint64_t offset) = 0;
+};
+
+// Outstanding requests tracked per association; async windows in practice stay below 16.
+inline constexpr std::size_t kMaxOutstanding = 64;
+
+// The transfer syntax a data set's first bytes are written in, when no negotiation was seen
+// (mid-stream): explicit VR big or little endian if a VR follows the first tag, else implicit
+// VR little endian. Empty when the bytes say nothing (fewer than 8).
+std::string_view infer_transfer_syntax(ByteView head);
+
+class DimseTracker {
+ public:
+  void start(Flow* flow, AssociationRecord* association, EventSink* events, ObjectSink* objects,
+             AnomalyReporter* reporter, bool midstream);
+  // After A-ASSOCIATE-AC: maps context ids to the association's contexts.
+  void index_contexts();
+
+  void on_pdv_begin(const StreamContext& at, std::uint8_t context_id, std::uint8_t control,
+                    std::uint32_t fragment_length);
+  void on_pdv_data(const StreamContext& at, ByteView fragment);
+  void on_pdv_end(const StreamContext& at);
+  // Bytes of this direction were lost: the message in progress is broken.
+  void on_lost(const StreamContext& at);
+  // Reports every outstanding transaction, answered or not.
+  void finish(TimestampNs ts);
+
+ private:
+  struct Pending {
+    bool used = false;
+    Direction direction = Direction::kToServer;  // of the request
+    std::uint16_t message_id = 0;
+    std::uint64_t order = 0;  // request order, to report the oldest first
+    void* object = nullptr;   // export handle
+    TransactionRecord record;
+  };
+
+  // One message in progress per direction (PS3.8 Annex E: fragments of different messages
+  // are never interleaved within a direction).
+  struct Message {
+    bool synced = true;            // false after loss or mid-stream: next command may be cut
+    bool in_command = false;
+    bool command_overflow = false;
+    std::uint8_t command_context = 0;
+    std::vector<std::byte> command;
+    // Current PDV.
+    bool pdv_is_command = false;
+    bool pdv_is_last = false;
+    bool pdv_ignored = false;
+    // Data set announced by the last command.
+    bool expect_data_set = false;
+    bool in_data_set = false;
+    bool data_set_is_request = false;
+    bool data_set_final_response = false;
+    bool data_set_gap = false;
+    std::uint8_t data_set_context = 0;
+    std::int32_t data_set_pending = -1;  // index into pending_, or -1 when not tracked
+    std::size_t head_limit = 0;
+    std::uint64_t data_set_bytes = 0;
+    std::vector<std::byte> head;
+  };
+
+  void process_command(const StreamContext& at, Message& m);
+  void on_request(const StreamContext& at, Message& m, const DimseCommand& cmd);
+  void on_response(const StreamContext& at, Message& m, const DimseCommand& cmd);
+  void end_data_set(const StreamContext& at, Message& m, bool gap);
+  std::int32_t find_pending(Direction direction, std::uint16_t message_id) const;
+  std::int32_t allocate_pending(const StreamContext& at);
+  void emit(std::size_t index);
+  void fill_context(TransactionRecord& record, std::uint8_t context_id) const;
+  bool check_context(const StreamContext& at, std::uint8_t context_id);
+
+  Flow* flow_ = nullptr;
+  AssociationRecord* association_ = nullptr;
+  EventSink* events_ = nullptr;
+  ObjectSink* objects_ = nullptr;
+  AnomalyReporter* reporter_ = nullptr;
+  bool midstream_ = false;
+  bool contexts_known_ = false;
+  std::array<std::int16_t, 256> context_index_{};  // id -> index in association_->contexts
+  std::array<bool, 256> context_flagged_{};        // anomaly for this id already reported
+  std::array<Message, 2> messages_;
+  std::vector<Pending> pending_;
+  std::uint64_t order_ = 0;
+};
+
+}  // namespace dicomsentry::dicom
