@@ -1,40 +1,13 @@
 // EVE `flow` and `stats` records, with Suricata's field names where Suricata has them.
 #include "output/eve_writer.hpp"
 
-#include <arpa/inet.h>
-
 #include <array>
 
-#include "output/community_id.hpp"
+#include "output/eve_flow_header.hpp"
 
 namespace dicomsentry {
 
 namespace {
-
-struct IpText {
-  std::array<char, INET6_ADDRSTRLEN> chars{};
-  std::string_view view() const { return chars.data(); }
-};
-
-IpText format_ip(std::uint8_t version, const IpAddress& ip) {
-  IpText text;
-  inet_ntop(version == 6 ? AF_INET6 : AF_INET, ip.bytes.data(), text.chars.data(),
-            text.chars.size());
-  return text;
-}
-
-std::string_view proto_name(std::uint8_t proto, fmt::memory_buffer& scratch) {
-  switch (proto) {
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 1: return "ICMP";
-    case 58: return "IPv6-ICMP";
-    default:
-      scratch.clear();
-      fmt::format_to(std::back_inserter(scratch), "{}", proto);
-      return {scratch.data(), scratch.size()};
-  }
-}
 
 // Suricata's coarse flow state.
 std::string_view flow_state_name(const Flow& flow) {
@@ -78,42 +51,11 @@ void write_stream(JsonWriter& json, std::string_view key, const StreamState& str
 EveWriter::EveWriter(EveSink& sink, std::uint16_t community_id_seed)
     : sink_(sink), seed_(community_id_seed) {}
 
-void EveWriter::begin_record(JsonWriter& json, TimestampNs ts, std::string_view event_type) {
-  json.begin_object();
-  json.key_value("timestamp", timestamps_.format(ts));
-  json.key_value("event_type", event_type);
-}
-
-void EveWriter::write_flow_header(JsonWriter& json, const Flow& flow) {
-  const FlowKey& key = flow.key;
-  const bool client_lo = flow.client_is_lo;
-  const IpAddress& src = client_lo ? key.lo_ip : key.hi_ip;
-  const IpAddress& dst = client_lo ? key.hi_ip : key.lo_ip;
-  const std::uint16_t sport = client_lo ? key.lo_port : key.hi_port;
-  const std::uint16_t dport = client_lo ? key.hi_port : key.lo_port;
-  json.key_value("flow_id", flow.flow_id);
-  json.key_value("src_ip", format_ip(key.ip_version, src).view());
-  const bool has_ports = key.ip_proto == 6 || key.ip_proto == 17;
-  if (has_ports) json.key_value("src_port", sport);
-  json.key_value("dest_ip", format_ip(key.ip_version, dst).view());
-  if (has_ports) json.key_value("dest_port", dport);
-  fmt::memory_buffer scratch;
-  json.key_value("proto", proto_name(key.ip_proto, scratch));
-  if (key.vlan_count > 0) {
-    json.key("vlan");
-    json.begin_array();
-    for (std::size_t i = 0; i < key.vlan_count; ++i) json.value(key.vlan_ids[i]);
-    json.end_array();
-  }
-  const CommunityId id = community_id_v1(key.ip_version, src, dst, key.ip_proto, sport, dport, seed_);
-  if (!id.empty()) json.key_value("community_id", id.view());
-}
-
 void EveWriter::on_flow_end(Flow& flow) {
   buffer_.clear();
   JsonWriter json(buffer_);
-  begin_record(json, flow.last_ts, "flow");
-  write_flow_header(json, flow);
+  begin_eve_record(json, timestamps_, flow.last_ts, "flow");
+  write_flow_header(json, flow, flow_community_id(flow, seed_), flow_app_proto(flow));
 
   json.key("flow");
   json.begin_object();
@@ -158,7 +100,7 @@ void EveWriter::on_flow_end(Flow& flow) {
 void EveWriter::write_stats(const StatsSnapshot& stats) {
   buffer_.clear();
   JsonWriter json(buffer_);
-  begin_record(json, stats.ts, "stats");
+  begin_eve_record(json, timestamps_, stats.ts, "stats");
   json.key("stats");
   json.begin_object();
   json.key_value("uptime", (stats.ts - stats.first_ts) / 1'000'000'000);

@@ -52,9 +52,6 @@ class EveWriter final : public FlowEndHandler {
   std::uint64_t flow_events() const { return flow_events_; }
 
  private:
-  void begin_record(JsonWriter& json, TimestampNs ts, std::string_view event_type);
-  void write_flow_header(JsonWriter& json, const Flow& flow);
-
   EveSink& sink_;
   std::uint16_t seed_;
   fmt::memory_buffer buffer_;

@@ -1,0 +1,88 @@
+// The common EVE record prefix: timestamp, event type, flow identity and endpoints.
+#include "output/eve_flow_header.hpp"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <iterator>
+
+namespace dicomsentry {
+
+namespace {
+
+struct IpText {
+  std::array<char, INET6_ADDRSTRLEN> chars{};
+  std::string_view view() const { return chars.data(); }
+};
+
+IpText format_ip(std::uint8_t version, const IpAddress& ip) {
+  IpText text;
+  inet_ntop(version == 6 ? AF_INET6 : AF_INET, ip.bytes.data(), text.chars.data(),
+            text.chars.size());
+  return text;
+}
+
+std::string_view proto_name(std::uint8_t proto, fmt::memory_buffer& scratch) {
+  switch (proto) {
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 1:
+      return "ICMP";
+    case 58:
+      return "IPv6-ICMP";
+    default:
+      scratch.clear();
+      fmt::format_to(std::back_inserter(scratch), "{}", proto);
+      return {scratch.data(), scratch.size()};
+  }
+}
+
+}  // namespace
+
+void begin_eve_record(JsonWriter& json, EveTimestampFormatter& timestamps, TimestampNs ts,
+                      std::string_view event_type) {
+  json.begin_object();
+  json.key_value("timestamp", timestamps.format(ts));
+  json.key_value("event_type", event_type);
+}
+
+CommunityId flow_community_id(const Flow& flow, std::uint16_t seed) {
+  const FlowKey& key = flow.key;
+  const bool client_lo = flow.client_is_lo;
+  return community_id_v1(key.ip_version, client_lo ? key.lo_ip : key.hi_ip,
+                         client_lo ? key.hi_ip : key.lo_ip, key.ip_proto,
+                         client_lo ? key.lo_port : key.hi_port,
+                         client_lo ? key.hi_port : key.lo_port, seed);
+}
+
+void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& community_id,
+                       std::string_view app_proto, bool src_is_client) {
+  const FlowKey& key = flow.key;
+  const bool src_lo = static_cast<bool>(flow.client_is_lo) == src_is_client;
+  const IpAddress& src = src_lo ? key.lo_ip : key.hi_ip;
+  const IpAddress& dst = src_lo ? key.hi_ip : key.lo_ip;
+  const std::uint16_t sport = src_lo ? key.lo_port : key.hi_port;
+  const std::uint16_t dport = src_lo ? key.hi_port : key.lo_port;
+  json.key_value("flow_id", flow.flow_id);
+  json.key_value("src_ip", format_ip(key.ip_version, src).view());
+  const bool has_ports = key.ip_proto == 6 || key.ip_proto == 17;
+  if (has_ports) json.key_value("src_port", sport);
+  json.key_value("dest_ip", format_ip(key.ip_version, dst).view());
+  if (has_ports) json.key_value("dest_port", dport);
+  fmt::memory_buffer scratch;  // inline storage: only an unnamed protocol number uses it
+  json.key_value("proto", proto_name(key.ip_proto, scratch));
+  if (key.vlan_count > 0) {
+    json.key("vlan");
+    json.begin_array();
+    for (std::size_t i = 0; i < key.vlan_count && i < key.vlan_ids.size(); ++i) {
+      json.value(key.vlan_ids[i]);
+    }
+    json.end_array();
+  }
+  if (!community_id.empty()) json.key_value("community_id", community_id.view());
+  if (!app_proto.empty()) json.key_value("app_proto", app_proto);
+}
+
+}  // namespace dicomsentry

@@ -1,0 +1,35 @@
+// The fields every flow-related EVE record starts with, shared by the flow and the
+// application-layer writers so that both name the same endpoints the same way.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "flow/flow.hpp"
+#include "output/community_id.hpp"
+#include "output/eve_timestamp.hpp"
+#include "output/json_writer.hpp"
+
+namespace dicomsentry {
+
+// Opens the record: `{"timestamp":...,"event_type":...`.
+void begin_eve_record(JsonWriter& json, EveTimestampFormatter& timestamps, TimestampNs ts,
+                      std::string_view event_type);
+
+// The flow's Community ID (the same for both directions). Costs a SHA-1 and, with OpenSSL 3,
+// a small allocation: callers that write several records per flow cache it.
+CommunityId flow_community_id(const Flow& flow, std::uint16_t seed);
+
+// flow_id, src_ip, src_port, dest_ip, dest_port, proto, vlan (when tagged), community_id
+// (when computable) and app_proto (when not empty). `src_is_client`: the client is the source,
+// as in `flow` and the application events; false puts the server first (an `anomaly` in bytes
+// the server sent).
+void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& community_id,
+                       std::string_view app_proto, bool src_is_client = true);
+
+// The flow's app_proto as Suricata writes it: empty (omitted) while no protocol was found.
+inline std::string_view flow_app_proto(const Flow& flow) {
+  return flow.app_proto == AppProto::kUnknown ? std::string_view() : app_proto_name(flow.app_proto);
+}
+
+}  // namespace dicomsentry
