@@ -23,6 +23,22 @@ int main(int argc, char** argv) {
   app.add_option("--stream-memcap", options.pipeline.reassembly.memcap_bytes,
                  "Bytes for out-of-order TCP segments")
       ->capture_default_str();
+  app.add_option("--dicom-ports", options.app.dicom_ports,
+                 "Ports where DICOM is expected (comma separated)")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_option("--tls-ports", options.app.tls_ports, "Ports where DICOM over TLS is expected")
+      ->delimiter(',')
+      ->capture_default_str();
+  app.add_flag("!--no-port-heuristic", options.app.detect_on_any_port,
+               "Do not look for A-ASSOCIATE-RQ on other ports");
+  app.add_flag("--log-phi", options.log_phi,
+               "Write patient-identifying values (query keys, usernames) to the EVE log");
+  app.add_option("--export-objects", options.export_dir,
+                 "Write every C-STORE data set seen whole as a DICOM Part 10 file in this directory");
+  app.add_option("--export-max-bytes", options.export_max_bytes,
+                 "Largest data set exported, in bytes")
+      ->capture_default_str();
   app.add_option("-s,--snaplen", options.snaplen, "Live capture snap length")->capture_default_str();
   app.add_option("-B,--buffer-size", options.buffer_size, "Live capture kernel buffer in bytes")
       ->capture_default_str();

@@ -15,21 +15,13 @@
 #include "capture/bpf_filter.hpp"
 #include "capture/capture_file.hpp"
 #include "capture/live_capture.hpp"
+#include "applayer/app_layer.hpp"
+#include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
 
 namespace dicomsentry {
 
 namespace {
-
-// Until an application parser is attached, streams are reassembled and dropped.
-class DiscardingConsumer final : public StreamConsumer {
- public:
-  Consumed on_data(const StreamContext&, ByteView data) override {
-    return {static_cast<std::uint32_t>(data.size()), 0};
-  }
-  void on_gap(const StreamContext&, std::uint64_t) override {}
-  void on_end(const StreamContext&) override {}
-};
 
 StatsSnapshot snapshot(const Pipeline& pipeline, const CaptureCounters& capture,
                        const PipelineConfig& config) {
@@ -178,8 +170,9 @@ int run(const RunOptions& options, std::FILE* errors) {
     return 1;
   }
   EveWriter eve(sink);
-  DiscardingConsumer consumer;
-  Pipeline pipeline(options.pipeline, consumer, &eve);
+  EveAppWriter app_events(sink, options.log_phi);
+  AppLayer app(options.app, app_events);
+  Pipeline pipeline(options.pipeline, app, &eve, &app);
   CaptureCounters capture;
 
   std::unique_ptr<BpfFilter> filter;

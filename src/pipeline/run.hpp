@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "applayer/app_layer.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace dicomsentry {
@@ -17,6 +18,10 @@ struct RunOptions {
   std::string log_dir = ".";        // -l
   std::string eve_path;             // --eve: "-" is stdout; empty means <log_dir>/eve.json
   PipelineConfig pipeline;
+  AppLayerConfig app;               // DICOM and DICOM-TLS ports, detection
+  bool log_phi = false;             // --log-phi: write patient-identifying values
+  std::string export_dir;           // --export-objects: C-STORE data sets as Part 10 files
+  std::uint64_t export_max_bytes = 256ull << 20;  // per object
   // Live capture settings.
   std::uint32_t snaplen = 262144;
   std::uint32_t buffer_size = 64u << 20;
