@@ -1,6 +1,8 @@
 // End-to-end packets-per-second: a bare memory-mapped read of a generated capture (the
-// physical limit) against the full pipeline (decode, flows, reassembly, EVE flow records) on
-// the same file. Prints medians over several runs and the ratio; asserts nothing.
+// physical limit), the transport pipeline (decode, flows, reassembly, EVE flow records, streams
+// discarded) and the full pipeline (the same plus the DICOM/TLS application layer and its EVE
+// events) on the same file. Prints medians over several runs, the ratio to the bare read and
+// the application layer's share of the per-packet time; asserts nothing.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -15,6 +17,8 @@
 
 #include "benchmark_capture.hpp"
 #include "capture/capture_file.hpp"
+#include "applayer/app_layer.hpp"
+#include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
 #include "pipeline/pipeline.hpp"
 
@@ -70,17 +74,25 @@ Pass bare_read(const std::string& path) {
   return pass;
 }
 
-Pass full_pipeline(const std::string& path, std::uint64_t& flow_events) {
+struct AppTotals {
+  std::uint64_t flow_events = 0;
+  ds::AppLayerCounters app;
+};
+
+Pass full_pipeline(const std::string& path, bool with_app_layer, AppTotals& totals) {
   ds::CaptureError error;
   auto file = ds::CaptureFile::open(path, error);
   ds::EveSink sink;
   if (!file || !sink.open("/dev/null")) std::exit(1);
   ds::EveWriter eve(sink);
-  DiscardingConsumer consumer;
+  ds::EveAppWriter app_events(sink);
+  ds::AppLayer app(ds::AppLayerConfig{}, app_events);
+  DiscardingConsumer discard;
+  ds::StreamConsumer& consumer = with_app_layer ? static_cast<ds::StreamConsumer&>(app) : discard;
   Pass pass;
   const double start = cpu_seconds();
   {
-    ds::Pipeline pipeline(ds::PipelineConfig{}, consumer, &eve);
+    ds::Pipeline pipeline(ds::PipelineConfig{}, consumer, &eve, with_app_layer ? &app : nullptr);
     std::array<ds::PacketView, ds::Pipeline::kBatch> batch;
     std::size_t batched = 0;
     while (file->next(batch[batched]) == ds::ReadResult::kPacket) {
@@ -97,7 +109,8 @@ Pass full_pipeline(const std::string& path, std::uint64_t& flow_events) {
   }
   sink.flush();
   pass.seconds = cpu_seconds() - start;
-  flow_events = eve.flow_events();
+  totals.flow_events = eve.flow_events();
+  totals.app = app.counters();
   return pass;
 }
 
@@ -129,25 +142,36 @@ int main(int argc, char** argv) {
                now_seconds() - start);
   }
 
-  std::vector<double> bare_pps, bare_gbps, full_pps, full_gbps;
-  std::uint64_t packets = 0, flow_events = 0;
+  std::vector<double> bare_pps, bare_gbps, base_pps, full_pps, full_gbps;
+  std::uint64_t packets = 0;
+  AppTotals totals;
   bare_read(path);  // warm the page cache
   for (int i = 0; i < runs; ++i) {
     const Pass bare = bare_read(path);
-    const Pass full = full_pipeline(path, flow_events);
+    const Pass base = full_pipeline(path, false, totals);
+    const Pass full = full_pipeline(path, true, totals);
     packets = full.packets;
     bare_pps.push_back(bare.packets / bare.seconds);
     bare_gbps.push_back(bare.bytes * 8 / bare.seconds / 1e9);
+    base_pps.push_back(base.packets / base.seconds);
     full_pps.push_back(full.packets / full.seconds);
     full_gbps.push_back(full.bytes * 8 / full.seconds / 1e9);
   }
-  const double bare = median(bare_pps), full = median(full_pps);
+  const double bare = median(bare_pps), base = median(base_pps), full = median(full_pps);
   fmt::print("packets per run: {}, flow records: {}, runs: {} (medians of thread CPU time)\n", packets,
-             flow_events, runs);
-  fmt::print("bare mmap read : {:8.2f} Mpps {:8.2f} Gbit/s\n", bare / 1e6, median(bare_gbps));
-  fmt::print("full pipeline  : {:8.2f} Mpps {:8.2f} Gbit/s  ({:.1f} ns/packet)\n", full / 1e6,
+             totals.flow_events, runs);
+  fmt::print("application layer: {} DICOM flows, {} associations, {} transactions, {} TLS, "
+             "{} failed, {} anomalies\n",
+             totals.app.flows_dicom, totals.app.associations, totals.app.transactions,
+             totals.app.flows_tls, totals.app.flows_failed, totals.app.anomalies);
+  fmt::print("bare mmap read         : {:8.2f} Mpps {:8.2f} Gbit/s\n", bare / 1e6, median(bare_gbps));
+  fmt::print("pipeline, no app layer : {:8.2f} Mpps            ({:.1f} ns/packet)\n", base / 1e6,
+             1e9 / base);
+  fmt::print("full pipeline (DICOM)  : {:8.2f} Mpps {:8.2f} Gbit/s  ({:.1f} ns/packet)\n", full / 1e6,
              median(full_gbps), 1e9 / full);
-  fmt::print("ratio pipeline/bare (packets/s): {:.3f}\n", full / bare);
+  fmt::print("ratio full pipeline/bare (packets/s): {:.3f}\n", full / bare);
+  fmt::print("DICOM/TLS application layer share of per-packet time: {:.1f}%\n",
+             100.0 * (1e9 / full - 1e9 / base) / (1e9 / full));
   if (argc <= 1) std::filesystem::remove(path);
   return 0;
 }
