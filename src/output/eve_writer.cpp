@@ -188,6 +188,24 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key_value("reassembly_memcap", stats.reassembly_memcap);
   json.end_object();
 
+  // As Suricata's stats.app_layer: flows by protocol found, then transactions.
+  const AppLayerCounters& a = stats.app;
+  json.key("app_layer");
+  json.begin_object();
+  json.key("flow");
+  json.begin_object();
+  json.key_value("dicom", a.flows_dicom);
+  json.key_value("dicom_unconfigured_port", a.flows_dicom_unconfigured_port);
+  json.key_value("dicom_midstream", a.flows_dicom_midstream);
+  json.key_value("tls", a.flows_tls);
+  json.key_value("failed", a.flows_failed);
+  json.end_object();
+  json.key_value("associations", a.associations);
+  json.key_value("transactions", a.transactions);
+  json.key_value("tls_handshakes", a.tls_handshakes);
+  json.key_value("anomalies", a.anomalies);
+  json.end_object();
+
   json.end_object();
   json.end_object();
   sink_.write_line(json.view());

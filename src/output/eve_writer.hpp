@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "applayer/app_layer.hpp"
 #include "decode/decoder.hpp"
 #include "flow/flow_table.hpp"
 #include "output/eve_sink.hpp"
@@ -40,6 +41,7 @@ struct StatsSnapshot {
   std::uint64_t reassembly_memuse = 0;
   std::uint64_t reassembly_high_water = 0;
   std::uint64_t reassembly_memcap = 0;
+  AppLayerCounters app;
 };
 
 class EveWriter final : public FlowEndHandler {

@@ -192,7 +192,9 @@ int run(const RunOptions& options, std::FILE* errors) {
   if (!options.interface.empty()) clean &= capture_live(options, pipeline, capture, errors);
 
   pipeline.finish();
-  eve.write_stats(snapshot(pipeline, capture, options.pipeline));
+  StatsSnapshot stats = snapshot(pipeline, capture, options.pipeline);
+  stats.app = app.counters();
+  eve.write_stats(stats);
   if (!sink.flush()) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());
     clean = false;
