@@ -59,11 +59,21 @@ TEST_F(CliTest, EchoscuCaptureGivesOneFlowRecordAndStats) {
   const Result r = run(fmt::format("-r {}/echoscu.pcap -l {}", kPcaps, (dir_ / "logs").string()));
   ASSERT_EQ(r.status, 0) << r.output;
   const auto events = read_eve(dir_ / "logs" / "eve.json");
-  ASSERT_EQ(events.size(), 2u);
+  // The C-ECHO when its response is seen, the association at A-RELEASE-RP, then the flow.
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[0]["event_type"], "dicom");
+  EXPECT_EQ(events[0]["dicom"]["command"], "C-ECHO");
+  EXPECT_EQ(events[0]["dicom"]["status"], 0);
+  EXPECT_EQ(events[0]["dicom"]["status_category"], "success");
+  EXPECT_EQ(events[1]["event_type"], "dicom_association");
+  EXPECT_EQ(events[1]["dicom_association"]["state"], "released");
+  EXPECT_EQ(events[1]["dicom_association"]["called_ae"], "STORESCP");  // echoscu -aec STORESCP (make_captures.sh)
+  EXPECT_EQ(events[1]["dicom_association"]["calling_ae"], "ECHOSCU");
   // The oracle: what tshark recorded for this capture when it was made.
   std::ifstream expected_in(kPcaps + "/expected/echoscu.json");
   const auto expected = nlohmann::json::parse(expected_in)["conversations"][0];
-  const auto& flow = events[0];
+  const auto& flow = events[2];
+  EXPECT_EQ(flow["app_proto"], "dicom");
   EXPECT_EQ(flow["event_type"], "flow");
   EXPECT_EQ(flow["src_ip"], expected["client"]["ip"]);
   EXPECT_EQ(flow["src_port"], expected["client"]["port"]);
@@ -86,8 +96,10 @@ TEST_F(CliTest, EchoscuCaptureGivesOneFlowRecordAndStats) {
   EXPECT_EQ(flow["flow_id"].get<std::uint64_t>() >> 51, 0u);
   // Suricata's timestamp shape: microseconds and a +0000 offset.
   EXPECT_EQ(flow["timestamp"].get<std::string>().size(), 31u);
-  const auto& stats = events[1];
+  const auto& stats = events[3];
   EXPECT_EQ(stats["event_type"], "stats");
+  EXPECT_EQ(stats["stats"]["app_layer"]["flow"]["dicom"], 1);
+  EXPECT_EQ(stats["stats"]["app_layer"]["transactions"], 1);
   EXPECT_EQ(stats["stats"]["decoder"]["pkts"], 20);
   EXPECT_EQ(stats["stats"]["decoder"]["tcp"], 20);
   EXPECT_EQ(stats["stats"]["decoder"]["invalid"], 0);
@@ -139,10 +151,12 @@ TEST_F(CliTest, TruncatedCaptureStillReportsWhatWasRead) {
   EXPECT_NE(r.output.find(cut.string() + ": offset "), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("truncated"), std::string::npos) << r.output;
   const auto events = read_eve(dir_ / "e.json");
-  ASSERT_EQ(events.size(), 2u);
-  EXPECT_EQ(events[0]["flow"]["pkts_toserver"].get<int>() + events[0]["flow"]["pkts_toclient"].get<int>(), 19);
-  EXPECT_EQ(events[1]["stats"]["decoder"]["pkts"], 19);
-  EXPECT_EQ(events[1]["stats"]["capture"]["inputs_failed"], 1);
+  // The last frame (the final ACK) is lost: the echo and the release were still seen.
+  ASSERT_EQ(events.size(), 4u);
+  EXPECT_EQ(events[1]["dicom_association"]["state"], "released");
+  EXPECT_EQ(events[2]["flow"]["pkts_toserver"].get<int>() + events[2]["flow"]["pkts_toclient"].get<int>(), 19);
+  EXPECT_EQ(events[3]["stats"]["decoder"]["pkts"], 19);
+  EXPECT_EQ(events[3]["stats"]["capture"]["inputs_failed"], 1);
 }
 
 TEST_F(CliTest, SeveralFilesAndStdout) {
