@@ -31,7 +31,8 @@ void RecordingSink::on_transaction(const dicom::TransactionRecord& record) {
 }
 
 void RecordingSink::on_anomaly(const dicom::AnomalyRecord& record) {
-  anomalies.push_back({std::string(record.layer), std::string(record.name), client_port(*record.flow)});
+  anomalies.push_back({std::string(record.layer), std::string(record.name), std::string(record.message),
+                       client_port(*record.flow)});
 }
 
 void RecordingSink::on_tls(const dicom::TlsRecord& record) {

@@ -25,6 +25,7 @@ struct SeenTransaction {
 struct SeenAnomaly {
   std::string layer;
   std::string name;
+  std::string message;
   std::uint16_t client_port = 0;
 };
 
