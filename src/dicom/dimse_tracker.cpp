@@ -54,7 +54,8 @@ void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* 
   midstream_ = midstream;
   contexts_known_ = false;
   context_index_.fill(-1);
-  context_flagged_.fill(false);
+  context_usable_.reset();
+  context_flagged_.reset();
   for (Message& m : messages_) {
     std::vector<std::byte> command = std::move(m.command);
     std::vector<std::byte> head = std::move(m.head);
@@ -70,6 +71,7 @@ void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* 
     p.used = false;
     p.object = nullptr;
   }
+  pending_keys_.fill(0);
   order_ = 0;
 }
 
@@ -78,22 +80,18 @@ void DimseTracker::index_contexts() {
   const auto& contexts = association_->contexts;
   for (std::size_t i = 0; i < contexts.size(); ++i) {
     context_index_[contexts[i].id] = static_cast<std::int16_t>(i);
+    context_usable_[contexts[i].id] = contexts[i].answered && contexts[i].result == 0;
   }
   contexts_known_ = true;
 }
 
-bool DimseTracker::check_context(const StreamContext& at, std::uint8_t context_id) {
-  if (!contexts_known_) return true;
-  const std::int16_t i = context_index_[context_id];
-  const bool usable = i >= 0 && association_->contexts[static_cast<std::size_t>(i)].answered &&
-                      association_->contexts[static_cast<std::size_t>(i)].result == 0;
-  if (!usable && !context_flagged_[context_id]) {
-    context_flagged_[context_id] = true;
-    reporter_->anomaly(at, i < 0 ? EngineAnomaly::kUnknownContext
-                                 : EngineAnomaly::kContextNotAccepted,
-                       at.offset);
-  }
-  return true;  // still parsed: what was sent matters more than whether it was allowed
+void DimseTracker::check_context(const StreamContext& at, std::uint8_t context_id) {
+  // What was sent is parsed either way: whether it was allowed is the anomaly.
+  if (!contexts_known_ || context_usable_[context_id] || context_flagged_[context_id]) return;
+  context_flagged_[context_id] = true;
+  reporter_->anomaly(at, context_index_[context_id] < 0 ? EngineAnomaly::kUnknownContext
+                                                       : EngineAnomaly::kContextNotAccepted,
+                     at.offset);
 }
 
 void DimseTracker::fill_context(TransactionRecord& record, std::uint8_t context_id) const {
@@ -111,7 +109,7 @@ void DimseTracker::on_pdv_begin(const StreamContext& at, std::uint8_t context_id
   m.pdv_is_command = (control & kPdvCommandBit) != 0;
   m.pdv_is_last = (control & kPdvLastBit) != 0;
   m.pdv_ignored = false;
-  check_context(at, context_id);
+  if (!m.in_command && !m.in_data_set) check_context(at, context_id);  // once per message part
   if (m.pdv_is_command) {
     if (m.expect_data_set) {
       // The command announced a data set that never came.
@@ -229,18 +227,16 @@ void DimseTracker::process_command(const StreamContext& at, Message& m) {
 }
 
 std::int32_t DimseTracker::find_pending(Direction direction, std::uint16_t message_id) const {
+  const std::uint32_t key = pending_key(direction, message_id);
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    const Pending& p = pending_[i];
-    if (p.used && p.direction == direction && p.message_id == message_id) {
-      return static_cast<std::int32_t>(i);
-    }
+    if (pending_keys_[i] == key) return static_cast<std::int32_t>(i);
   }
   return -1;
 }
 
 std::int32_t DimseTracker::allocate_pending(const StreamContext& at) {
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (!pending_[i].used) return static_cast<std::int32_t>(i);
+    if (pending_keys_[i] == 0) return static_cast<std::int32_t>(i);
   }
   if (pending_.size() < kMaxOutstanding) {
     pending_.emplace_back();
@@ -276,6 +272,7 @@ void DimseTracker::on_request(const StreamContext& at, Message& m, const DimseCo
   p.used = true;
   p.direction = at.direction;
   p.message_id = cmd.message_id;
+  pending_keys_[static_cast<std::size_t>(index)] = pending_key(at.direction, cmd.message_id);
   p.order = order_++;
   p.object = nullptr;
   TransactionRecord& r = p.record;
@@ -325,6 +322,8 @@ void DimseTracker::on_response(const StreamContext& at, Message& m, const DimseC
     p.used = true;
     p.direction = request_direction;
     p.message_id = cmd.message_id_being_responded_to;
+    pending_keys_[static_cast<std::size_t>(index)] =
+        pending_key(request_direction, cmd.message_id_being_responded_to);
     p.order = order_++;
     p.object = nullptr;
     TransactionRecord& r = p.record;
@@ -421,6 +420,7 @@ void DimseTracker::emit(std::size_t index) {
   association_->transactions++;
   events_->on_transaction(p.record);
   p.used = false;
+  pending_keys_[index] = 0;
 }
 
 void DimseTracker::finish(TimestampNs ts) {

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <bitset>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,7 @@ std::string_view infer_transfer_syntax(ByteView head);
 
 class DimseTracker {
  public:
+  DimseTracker() { pending_.reserve(4); }
   void start(Flow* flow, AssociationRecord* association, EventSink* events, ObjectSink* objects,
              AnomalyReporter* reporter, bool midstream);
   // After A-ASSOCIATE-AC: maps context ids to the association's contexts.
@@ -101,7 +103,10 @@ class DimseTracker {
   std::int32_t allocate_pending(const StreamContext& at);
   void emit(std::size_t index);
   void fill_context(TransactionRecord& record, std::uint8_t context_id) const;
-  bool check_context(const StreamContext& at, std::uint8_t context_id);
+  void check_context(const StreamContext& at, std::uint8_t context_id);
+  static std::uint32_t pending_key(Direction direction, std::uint16_t message_id) {
+    return kSlotUsed | (static_cast<std::uint32_t>(direction) << 16) | message_id;
+  }
 
   Flow* flow_ = nullptr;
   AssociationRecord* association_ = nullptr;
@@ -110,10 +115,14 @@ class DimseTracker {
   AnomalyReporter* reporter_ = nullptr;
   bool midstream_ = false;
   bool contexts_known_ = false;
-  std::array<std::int16_t, 256> context_index_{};  // id -> index in association_->contexts
-  std::array<bool, 256> context_flagged_{};        // anomaly for this id already reported
   std::array<Message, 2> messages_;
+  // Outstanding requests: a compact key per slot (scanned per response) beside the records.
+  static constexpr std::uint32_t kSlotUsed = 1u << 31;
+  std::array<std::uint32_t, kMaxOutstanding> pending_keys_{};  // kSlotUsed | direction << 16 | id
   std::vector<Pending> pending_;
+  std::bitset<256> context_usable_;   // proposed and accepted: checked once per message
+  std::bitset<256> context_flagged_;  // anomaly for this id already reported
+  std::array<std::int16_t, 256> context_index_{};  // id -> index in association_->contexts
   std::uint64_t order_ = 0;
 };
 
