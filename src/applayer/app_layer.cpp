@@ -19,6 +19,16 @@ namespace {
 // Flows decided to be neither DICOM nor TLS point here: one compare per delivery after that.
 char g_not_ours = 0;
 void* const kNotOurs = &g_not_ours;
+// An association that was reported (released, rejected, aborted): its session went back to
+// the pool at once, so a long TCP close does not hold it. Bytes after that are reported once.
+char g_ended = 0;
+char g_ended_reported = 0;
+void* const kEnded = &g_ended;
+void* const kEndedReported = &g_ended_reported;
+
+bool is_sentinel(void* state) {
+  return state == kNotOurs || state == kEnded || state == kEndedReported;
+}
 
 bool starts_with(ByteView data, std::string_view text) {
   if (data.size() < text.size()) return false;
@@ -180,16 +190,56 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
 
 Consumed AppLayer::on_data(const StreamContext& context, ByteView data) {
   void* state = context.flow.app_state;
-  if (state == kNotOurs) return {static_cast<std::uint32_t>(data.size()), 0};
-  if (state == nullptr) return detect(context, data);
+  const auto all = static_cast<std::uint32_t>(data.size());
+  if (state == kNotOurs || state == kEndedReported) return {all, 0};
+  if (state == kEnded) {
+    after_end(context);
+    return {all, 0};
+  }
+  if (state == nullptr) {
+    const Consumed c = detect(context, data);
+    recycle_if_done(context.flow);
+    return c;
+  }
   Session& s = *static_cast<Session*>(state);
-  if (s.proto == AppProto::kDicom) return s.association.on_data(context, data);
-  return s.tls.on_data(context, data, tls_scratch_, *this);
+  const Consumed c = s.proto == AppProto::kDicom
+                         ? s.association.on_data(context, data)
+                         : s.tls.on_data(context, data, tls_scratch_, *this);
+  recycle_if_done(context.flow);
+  return c;
+}
+
+void AppLayer::recycle_if_done(Flow& flow) {
+  void* state = flow.app_state;
+  if (state == nullptr || is_sentinel(state)) return;
+  Session* s = static_cast<Session*>(state);
+  if (s->proto == AppProto::kDicom && s->association.reported()) {
+    flow.app_state = kEnded;
+  } else if (s->proto == AppProto::kTls && s->tls.done()) {
+    flow.app_state = kNotOurs;
+  } else {
+    return;
+  }
+  --in_use_;
+  free_.push_back(s);
+}
+
+void AppLayer::after_end(const StreamContext& context) {
+  context.flow.app_state = kEndedReported;
+  dicom::AnomalyRecord r;
+  r.flow = &context.flow;
+  r.ts = context.ts;
+  r.direction = context.direction;
+  r.layer = "dicom.ul";
+  r.name = dicom::engine_anomaly_name(dicom::EngineAnomaly::kPduAfterEnd);
+  r.message = dicom::engine_anomaly_message(dicom::EngineAnomaly::kPduAfterEnd);
+  r.stream_offset = context.offset;
+  on_anomaly(r);
 }
 
 void AppLayer::on_gap(const StreamContext& context, std::uint64_t bytes) {
   void* state = context.flow.app_state;
-  if (state == nullptr || state == kNotOurs) return;
+  if (state == nullptr || is_sentinel(state)) return;
   Session& s = *static_cast<Session*>(state);
   if (s.proto == AppProto::kDicom) {
     s.association.on_gap(context, bytes);
@@ -202,7 +252,7 @@ void AppLayer::on_end(const StreamContext&) {}
 
 void AppLayer::on_flow_end(Flow& flow) {
   void* state = flow.app_state;
-  if (state == nullptr || state == kNotOurs) {
+  if (state == nullptr || is_sentinel(state)) {
     flow.app_state = nullptr;
     return;
   }

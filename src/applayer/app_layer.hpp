@@ -68,6 +68,9 @@ class AppLayer final : public StreamConsumer, public FlowEndHandler, private dic
   void on_tls(const dicom::TlsRecord& record) override;
 
   Consumed detect(const StreamContext& context, ByteView data);
+  // Returns a session whose work is over (association reported, TLS hellos seen) to the pool.
+  void recycle_if_done(Flow& flow);
+  void after_end(const StreamContext& context);
   Session* acquire(Flow& flow, AppProto proto);
   void fail(const StreamContext& context, ByteView data);
 

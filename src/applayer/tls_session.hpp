@@ -23,6 +23,8 @@ class TlsSession {
   void finish(dicom::EventSink& events);
 
   const dicom::TlsRecord& record() const { return record_; }
+  // Both directions' first handshake messages seen (or given up on), and reported.
+  bool done() const { return done_[0] && done_[1] && emitted_; }
 
  private:
   void emit(dicom::EventSink& events);
