@@ -1,12 +1,12 @@
-// Streams a large mixed capture (bulk DICOM transfers + many short associations) for benchmarks.
+// Streams a large mixed capture (C-STORE transfers + many short C-ECHO/C-FIND associations).
 #include "benchmark_capture.hpp"
 
 #include <algorithm>
 #include <array>
 #include <random>
-#include <string_view>
 #include <vector>
 
+#include "benchmark_associations.hpp"
 #include "capture/pcap_writer.hpp"
 #include "frame_builder.hpp"
 
@@ -16,17 +16,25 @@ namespace {
 constexpr double kBulkPacketShare = 0.6;
 constexpr double kVlanFlowShare = 0.1;
 constexpr double kIpv6FlowShare = 0.1;
+constexpr double kEchoShare = 0.4;  // of the short associations; the others are C-FIND queries
 // Payload per full segment at a 1500-byte MTU with the timestamps option (12 bytes):
 // 1500 - 20 (IPv4) - 20 (TCP) - 12 and 1500 - 40 (IPv6) - 20 - 12.
-constexpr std::uint32_t kBulkPayloadV4 = 1448;
-constexpr std::uint32_t kBulkPayloadV6 = 1428;
-constexpr std::uint64_t kBulkPdu = 16384 + 6;  // P-DATA-TF of the common 16 KiB max PDU length
-constexpr std::size_t kFillerPeriod = 4096;
+constexpr std::uint32_t kPayloadV4 = 1448;
+constexpr std::uint32_t kPayloadV6 = 1428;
 constexpr TimestampNs kStart = 1'700'000'000'000'000'000;
-constexpr TimestampNs kPacketGap = 1'000;       // 1 Mpps of capture time
+constexpr TimestampNs kPacketGap = 1'000;  // 1 Mpps of capture time
 constexpr std::uint16_t kServerPorts[] = {104, 11112};
 
-enum class Phase : std::uint8_t { kSyn, kSynAck, kAck, kData, kFinClient, kFinServer, kFinalAck, kDone };
+enum class Phase : std::uint8_t {
+  kSyn,
+  kSynAck,
+  kAck,
+  kData,
+  kFinClient,
+  kFinServer,
+  kFinalAck,
+  kDone
+};
 
 struct BenchFlow {
   bool bulk = false;
@@ -41,27 +49,25 @@ struct BenchFlow {
   MacAddress client_mac{};
   std::array<std::uint32_t, 2> next_seq{};  // [0] client, [1] server
   std::array<std::uint16_t, 2> ip_id{};
-  std::uint64_t bulk_offset = 0;
-  std::uint64_t bulk_total = 0;
-  std::uint8_t unacked = 0;
-  std::uint8_t message_index = 0;
-  std::uint8_t message_count = 0;
+  Association association;  // what the two peers send, turn by turn
+  std::size_t turn = 0;
+  std::uint64_t turn_offset = 0;                  // bytes of the current turn already sent
+  Direction sender = Direction::kClientToServer;  // of the last data segment
+  std::uint8_t unacked = 0;  // the sender's segments since the receiver's last ACK
 };
 
 class Generator {
  public:
   Generator(PcapWriter& writer, BenchmarkCaptureSummary& summary, std::uint64_t seed)
       : writer_(writer), summary_(summary), rng_(seed) {
-    filler_.resize(kFillerPeriod + kBulkPayloadV4);
-    for (std::size_t i = 0; i < filler_.size(); ++i) {
-      filler_[i] = std::byte{static_cast<std::uint8_t>(0x20 + (i * 7 + i / 97) % 95)};
-    }
     payload_.reserve(2048);
     frame_.reserve(2048);
   }
 
   void run(std::uint64_t min_packets) {
-    const std::size_t bulk_slots = std::clamp<std::uint64_t>(min_packets / 4000, 4, 256);
+    // A handful of modalities send at once: each C-STORE association is thousands of packets,
+    // and more slots would leave most of them unfinished when the capture ends.
+    const std::size_t bulk_slots = std::clamp<std::uint64_t>(min_packets / 40000, 2, 64);
     const std::size_t short_slots = std::clamp<std::uint64_t>(min_packets / 250, 64, 4096);
     std::vector<BenchFlow> bulk(bulk_slots);
     std::vector<BenchFlow> conversations(short_slots);
@@ -81,9 +87,6 @@ class Generator {
 
  private:
   double unit() { return static_cast<double>(rng_() >> 11) * 0x1.0p-53; }
-  std::uint32_t between(std::uint32_t lo, std::uint32_t hi) {
-    return lo + static_cast<std::uint32_t>(rng_() % (hi - lo + 1));
-  }
 
   void start(BenchFlow& f, bool bulk) {
     const auto n = static_cast<std::uint32_t>(flow_number_++);
@@ -97,13 +100,16 @@ class Generator {
     const auto b1 = static_cast<std::uint8_t>(n >> 16);
     const auto b2 = static_cast<std::uint8_t>(n >> 8);
     const auto b3 = static_cast<std::uint8_t>(n);
+    // Servers: 16 archives (host 20) receive the C-STORE flows, 16 others (host 10) the rest.
+    const std::uint8_t host = bulk ? 20 : 10;
     if (f.ip_version == 4) {
       f.client = ipv4_address(10, b1, b2, b3);
-      f.server = ipv4_address(172, 16, static_cast<std::uint8_t>(n % 16), 10);
+      f.server = ipv4_address(172, 16, static_cast<std::uint8_t>(n % 16), host);
     } else {
       f.client = ipv6_address({0xfd00, 0, 0, 1, 0, 0, static_cast<std::uint16_t>(n >> 16),
                                static_cast<std::uint16_t>(n)});
-      f.server = ipv6_address({0xfd00, 0, 0, 2, 0, 0, 0, static_cast<std::uint16_t>(10 + n % 16)});
+      f.server =
+          ipv6_address({0xfd00, 0, 0, 2, 0, 0, host, static_cast<std::uint16_t>(10 + n % 16)});
     }
     f.client_port = static_cast<std::uint16_t>(32768 + n % 28000);
     f.server_port = kServerPorts[n % 2];
@@ -111,10 +117,11 @@ class Generator {
     f.next_seq = {static_cast<std::uint32_t>(rng_()), static_cast<std::uint32_t>(rng_())};
     f.ip_id = {static_cast<std::uint16_t>(n), static_cast<std::uint16_t>(n * 3)};
     if (bulk) {
-      const std::uint32_t mss = f.ip_version == 4 ? kBulkPayloadV4 : kBulkPayloadV6;
-      f.bulk_total = std::uint64_t{between(200, 2000)} * mss - between(0, mss - 1);
+      f.association = store_association(rng_, n);
+    } else if (unit() < kEchoShare) {
+      f.association = echo_association(rng_, n);
     } else {
-      f.message_count = static_cast<std::uint8_t>(4 + 2 * between(1, 4));
+      f.association = find_association(rng_, n);
     }
   }
 
@@ -145,11 +152,7 @@ class Generator {
         f.phase = Phase::kData;
         return;
       case Phase::kData:
-        if (f.bulk) {
-          bulk_step(f);
-        } else {
-          short_step(f);
-        }
+        data_step(f);
         return;
       case Phase::kFinClient:
         send(f, true, kFin | kAck);
@@ -168,94 +171,75 @@ class Generator {
     }
   }
 
-  void bulk_step(BenchFlow& f) {
+  // The next packet of the association: a pure ACK from the receiver after every second
+  // segment of a sender (Linux's delayed ACK), else the next segment of the current turn, cut
+  // at the MSS wherever that falls in its PDUs. A turn from the other peer carries the ACK.
+  void data_step(BenchFlow& f) {
     using namespace tcp_flag;
-    if (f.unacked >= 2 || (f.unacked > 0 && f.bulk_offset == f.bulk_total)) {
+    if (f.unacked >= 2) {
       f.unacked = 0;
       ++summary_.pure_acks;
-      send(f, false, kAck);
+      send(f, f.sender == Direction::kServerToClient, kAck);
       return;
     }
-    if (f.bulk_offset == f.bulk_total) {
+    if (f.turn == f.association.size()) {
       f.phase = Phase::kFinClient;
       step(f);
       return;
     }
-    const std::uint64_t mss = f.ip_version == 4 ? kBulkPayloadV4 : kBulkPayloadV6;
-    const std::uint64_t len = std::min(mss, f.bulk_total - f.bulk_offset);
-    bulk_payload(f.bulk_offset, len);
-    f.bulk_offset += len;
+    const Turn& t = f.association[f.turn];
+    if (t.from != f.sender) {
+      f.sender = t.from;
+      f.unacked = 0;
+    }
+    const std::uint64_t mss = f.ip_version == 4 ? kPayloadV4 : kPayloadV6;
+    const std::uint64_t length = t.length();
+    payload_.resize(static_cast<std::size_t>(std::min(mss, length - f.turn_offset)));
+    t.write(f.turn_offset, payload_);
+    f.turn_offset += payload_.size();
     ++f.unacked;
-    send(f, true, kAck | (f.bulk_offset == f.bulk_total ? kPsh : 0));
-  }
-
-  // A P-DATA-TF stream of 16 KiB PDUs, one PDV each: filler with the 12 header bytes
-  // (type, reserved, PDU length, PDV length, context id, control header) patched in.
-  void bulk_payload(std::uint64_t offset, std::uint64_t len) {
-    const std::size_t from = offset % kFillerPeriod;
-    payload_.assign(filler_.begin() + static_cast<std::ptrdiff_t>(from),
-                    filler_.begin() + static_cast<std::ptrdiff_t>(from + len));
-    static constexpr std::array<std::uint8_t, 12> kHeader = {
-        0x04, 0x00, 0x00, 0x00, 0x40, 0x00,  // P-DATA-TF, length 16384
-        0x00, 0x00, 0x3f, 0xfc, 0x01, 0x00}; // PDV length 16380, context 1, data not last
-    for (std::uint64_t pdu = offset / kBulkPdu * kBulkPdu; pdu < offset + len; pdu += kBulkPdu) {
-      for (std::uint64_t j = 0; j < kHeader.size(); ++j) {
-        if (pdu + j >= offset && pdu + j < offset + len) {
-          payload_[pdu + j - offset] = std::byte{kHeader[j]};
-        }
-      }
+    const bool last = f.turn_offset == length;
+    send(f, t.from == Direction::kClientToServer, kAck | (last ? kPsh : 0));
+    if (last) {
+      count_turn(t);
+      ++f.turn;
+      f.turn_offset = 0;
     }
   }
 
-  // Association-like exchange: RQ/AC, P-DATA request/response pairs, release RQ/RP.
-  void short_step(BenchFlow& f) {
-    using namespace tcp_flag;
-    if (f.message_index == f.message_count) {
-      f.phase = Phase::kFinClient;
-      step(f);
-      return;
-    }
-    const std::uint8_t i = f.message_index++;
-    const bool from_client = i % 2 == 0;
-    if (i == 0) {
-      association_pdu(0x01, between(200, 600));
-    } else if (i == 1) {
-      association_pdu(0x02, between(150, 400));
-    } else if (i + 2 >= f.message_count) {
-      release_pdu(from_client ? 0x05 : 0x06);
-    } else {
-      data_pdu(between(50, 600));
-    }
-    send(f, from_client, kAck | kPsh);
-  }
-
-  void pdu_header(std::uint8_t type, std::uint32_t size) {
-    payload_.assign(filler_.begin(), filler_.begin() + size);
-    payload_[0] = std::byte{type};
-    payload_[1] = std::byte{0};
-    store_be32(2, size - 6);
-  }
-  void association_pdu(std::uint8_t type, std::uint32_t size) {
-    pdu_header(type, size);
-    store_be32(6, 0x00010000);  // protocol version 1, reserved
-    static constexpr std::string_view kAets = "DICOMSENTRY     SYNTHETIC       ";
-    for (std::size_t i = 0; i < kAets.size(); ++i) {
-      payload_[10 + i] = std::byte{static_cast<std::uint8_t>(kAets[i])};
-    }
-  }
-  void data_pdu(std::uint32_t size) {
-    pdu_header(0x04, size);
-    store_be32(6, size - 10);
-    payload_[10] = std::byte{1};
-    payload_[11] = std::byte{0x03};  // command, last fragment
-  }
-  void release_pdu(std::uint8_t type) {
-    pdu_header(type, 10);
-    store_be32(6, 0);
-  }
-  void store_be32(std::size_t at, std::uint32_t v) {
-    for (int i = 0; i < 4; ++i) {
-      payload_[at + static_cast<std::size_t>(i)] = std::byte{static_cast<std::uint8_t>(v >> (24 - 8 * i))};
+  // A turn counts once its last byte is in the capture.
+  void count_turn(const Turn& t) {
+    BenchmarkCaptureSummary& s = summary_;
+    switch (t.kind) {
+      case TurnKind::kAssociateRq:
+        ++s.associations;
+        return;
+      case TurnKind::kAssociateAc:
+        return;
+      case TurnKind::kEchoRq:
+        ++s.c_echo_rq;
+        return;
+      case TurnKind::kEchoRsp:
+        ++s.c_echo_rsp;
+        return;
+      case TurnKind::kStoreRq:
+        ++s.c_store_rq;
+        s.c_store_bytes += t.data_set_length();
+        return;
+      case TurnKind::kStoreRsp:
+        ++s.c_store_rsp;
+        return;
+      case TurnKind::kFindRq:
+        ++s.c_find_rq;
+        return;
+      case TurnKind::kFindRsp:
+        ++s.c_find_rsp;
+        return;
+      case TurnKind::kReleaseRq:
+        return;
+      case TurnKind::kReleaseRp:
+        ++s.releases;
+        return;
     }
   }
 
@@ -316,7 +300,6 @@ class Generator {
   PcapWriter& writer_;
   BenchmarkCaptureSummary& summary_;
   std::mt19937_64 rng_;
-  std::vector<std::byte> filler_;
   std::vector<std::byte> payload_;
   std::vector<std::byte> frame_;
   TimestampNs now_ = kStart;
@@ -355,6 +338,15 @@ std::string describe(const BenchmarkCaptureSummary& s) {
   field("vlan_flows", s.vlan_flows);
   field("ipv6_flows", s.ipv6_flows);
   field("pure_acks", s.pure_acks);
+  field("associations", s.associations);
+  field("releases", s.releases);
+  field("c_echo_rq", s.c_echo_rq);
+  field("c_echo_rsp", s.c_echo_rsp);
+  field("c_store_rq", s.c_store_rq);
+  field("c_store_rsp", s.c_store_rsp);
+  field("c_store_bytes", s.c_store_bytes);
+  field("c_find_rq", s.c_find_rq);
+  field("c_find_rsp", s.c_find_rsp);
   return out;
 }
 
