@@ -91,7 +91,21 @@ void TransactionRecord::clear() {
   request_data_set_bytes = response_data_set_bytes = 0;
   request_data_set_gap = false;
   request_data_set.clear();
+  request_data_set_head.clear();
+  request_data_set_syntax.clear();
+  request_data_set_whole = false;
+  summarized_ = false;
   exported = false;
+}
+
+const DataSetSummary& TransactionRecord::data_set() const {
+  if (!summarized_ && !request_data_set_head.empty()) {
+    const bool want_keys = command_kind(command) != CommandKind::kCStore;
+    summarize_data_set(request_data_set_head, request_data_set_syntax, request_data_set_whole,
+                       want_keys, const_cast<DataSetSummary&>(request_data_set));
+  }
+  summarized_ = true;
+  return request_data_set;
 }
 
 void TlsRecord::clear() {

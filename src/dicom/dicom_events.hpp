@@ -132,9 +132,20 @@ struct TransactionRecord {
   std::uint64_t request_data_set_bytes = 0;
   std::uint64_t response_data_set_bytes = 0;  // identifiers of all responses summed
   bool request_data_set_gap = false;          // part of the request's data set was lost
-  DataSetSummary request_data_set;            // C-STORE head or the query identifier
+  // The request's data set head (C-STORE: its first kStoreHeadBytes; C-FIND/C-GET/C-MOVE: the
+  // identifier), kept as bytes and summarised with DCMTK only when a consumer asks through
+  // data_set(): that parse costs microseconds, more than all the rest of a transaction.
+  std::vector<std::byte> request_data_set_head;
+  std::string request_data_set_syntax;        // the transfer syntax it is encoded in
+  bool request_data_set_whole = false;        // the head is the whole data set
+  DataSetSummary request_data_set;            // filled by data_set(), or directly by tests
   bool exported = false;                      // written by --export-objects
   void clear();
+  // The summary of the request's data set, made on the first call (later calls are free).
+  const DataSetSummary& data_set() const;
+
+ private:
+  mutable bool summarized_ = false;
 };
 
 // A protocol violation or unparseable input (EVE `anomaly`).

@@ -391,11 +391,13 @@ void DimseTracker::end_data_set(const StreamContext&, Message& m, bool gap) {
     r.request_data_set_bytes = m.data_set_bytes;
     r.request_data_set_gap = gap || was_announced_only;
     if (!m.head.empty()) {
+      // Handed over, not copied: the record's old buffer becomes the next head's.
       std::string_view syntax = r.transfer_syntax;
       if (syntax.empty()) syntax = infer_transfer_syntax(m.head);
-      const bool whole = !gap && m.head.size() == m.data_set_bytes;
-      const bool want_keys = command_kind(r.command) != CommandKind::kCStore;
-      summarize_data_set(m.head, syntax, whole, want_keys, r.request_data_set);
+      r.request_data_set_syntax.assign(syntax.data(), syntax.size());
+      r.request_data_set_whole = !gap && m.head.size() == m.data_set_bytes;
+      std::swap(r.request_data_set_head, m.head);
+      m.head.clear();
     }
     if (p.object != nullptr) {
       r.exported = objects_->finish(p.object, !gap && !was_announced_only);

@@ -325,10 +325,11 @@ void EveAppWriter::on_transaction(const dicom::TransactionRecord& r) {
   json.key_value("request_data_set_bytes", r.request_data_set_bytes);
   json.key_value("response_data_set_bytes", r.response_data_set_bytes);
   json.key_value("data_set_gap", r.request_data_set_gap);
-  if (r.request_data_set.parsed) {
-    write_data_set(json, r.request_data_set);
+  const dicom::DataSetSummary& data_set = r.data_set();
+  if (data_set.parsed) {
+    write_data_set(json, data_set);
   } else {
-    write_if_not_empty(json, "data_set_error", r.request_data_set.error);
+    write_if_not_empty(json, "data_set_error", data_set.error);
   }
   json.key_value("exported", r.exported);
   if (r.association != nullptr) {
