@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <fstream>
 #include <map>
 #include <set>
@@ -38,6 +39,7 @@ std::string text(const json& j, const char* key) {
 
 // One transaction as the peers' logs describe it.
 struct ExpectedTransaction {
+  const json* identifier = nullptr;  // the request's, as the requestor logged it
   std::string command;  // base name
   std::string sop_class_uid;
   std::string sop_instance_uid;
@@ -59,6 +61,7 @@ std::map<TxKey, ExpectedTransaction> expected_transactions(const json& associati
       t.sop_class_uid = text(m, "affected_sop_class_uid");
       t.sop_instance_uid = text(m, "affected_sop_instance_uid");
       t.move_destination = text(m, "move_destination");
+      if (m.contains("identifier")) t.identifier = &m.at("identifier");
     } else {
       ExpectedTransaction& t =
           out[{1 - direction, m.at("message_id_being_responded_to").get<std::uint16_t>()}];
@@ -191,6 +194,31 @@ TEST_P(DicomOracleTest, AssociationsAndTransactionsMatchThePeersLogs) {
         EXPECT_GE(t.response_ts, t.request_ts);
       }
       EXPECT_FALSE(t.request_data_set_gap);
+      if (w.identifier != nullptr) {
+        // The query keys DCMTK's parse of the identifier finds: the requestor's logged ones.
+        const dicom::DataSetSummary& ds = t.data_set();
+        ASSERT_TRUE(ds.parsed) << ds.error;
+        EXPECT_FALSE(ds.truncated);
+        ASSERT_EQ(ds.keys.size(), w.identifier->size());
+        std::size_t i = 0;
+        for (const auto& [tag, key] : w.identifier->items()) {
+          const dicom::QueryKey& k = ds.keys[i++];
+          char printed[16];
+          std::snprintf(printed, sizeof printed, "(%04x,%04x)", k.tag >> 16, k.tag & 0xffff);
+          EXPECT_EQ(printed, tag);
+          EXPECT_EQ(k.keyword, key.at("keyword"));
+          EXPECT_EQ(k.vr, key.at("vr"));
+          std::string value = key.at("value");
+          while (!value.empty() && value.back() == ' ') value.pop_back();
+          EXPECT_EQ(k.value, value);
+          if (k.keyword == "QueryRetrieveLevel") {
+            EXPECT_EQ(ds.query_level, value);
+          }
+          if (k.keyword == "PatientName" || k.keyword == "PatientID") {
+            EXPECT_TRUE(k.phi);
+          }
+        }
+      }
     }
   }
 }
