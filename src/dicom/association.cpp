@@ -44,6 +44,8 @@ void Association::start(Flow& flow, TimestampNs ts, bool midstream, bool port_co
   record_.port_configured = port_configured;
   record_.state = midstream ? AssociationState::kMidstream : AssociationState::kRequested;
   for (PduSplitter& s : splitters_) s.reset(midstream);
+  counts_ = {};
+  receiver_max_[0] = receiver_max_[1] = 0;
   dimse_.start(&flow, &record_, shared_.events, shared_.objects, this, midstream);
   reported_ = false;
   seen_rq_ = false;
@@ -80,6 +82,12 @@ void Association::finish(TimestampNs ts) {
 void Association::end(TimestampNs ts, AssociationState state) {
   record_.state = state;
   record_.end_ts = ts;
+  for (std::size_t d = 0; d < 2; ++d) {
+    PeerSummary& peer = d == 0 ? record_.requestor : record_.acceptor;
+    peer.bytes = counts_[d].bytes;
+    peer.pdus = counts_[d].pdus;
+    peer.pdus_by_type = counts_[d].by_type;
+  }
   dimse_.finish(ts);
   reported_ = true;
   shared_.events->on_association(record_);
@@ -115,10 +123,10 @@ void Association::report_parse_anomalies(const StreamContext& at, const AnomalyL
 }
 
 void Association::count_pdu(Direction from, std::uint8_t type, std::uint64_t bytes) {
-  PeerSummary& peer = from == Direction::kToServer ? record_.requestor : record_.acceptor;
-  peer.bytes += bytes;
-  ++peer.pdus;
-  ++peer.pdus_by_type[type <= 7 ? type : 0];
+  PduCounts& c = counts_[static_cast<std::size_t>(from)];
+  c.bytes += bytes;
+  ++c.pdus;
+  ++c.by_type[type <= 7 ? type : 0];
 }
 
 void Association::on_control_pdu(const StreamContext& at, const PduHeader& header, ByteView pdu) {
@@ -163,6 +171,8 @@ void Association::on_associate_rq(const StreamContext& at, ByteView pdu) {
   }
   const UserInformation& info = rq.user_info;
   copy_peer(info, record_.requestor);
+  // What the requestor receives bounds what the acceptor sends.
+  receiver_max_[static_cast<std::size_t>(Direction::kToClient)] = info.has_max_length ? info.max_length : 0;
   copy_roles(info, false, record_.roles);
   record_.extended_negotiations += static_cast<std::uint16_t>(info.extended.size() + info.common_extended.size());
   if (info.has_user_identity_rq) {
@@ -208,6 +218,7 @@ void Association::on_associate_ac(const StreamContext& at, ByteView pdu) {
   }
   const UserInformation& info = ac.user_info;
   copy_peer(info, record_.acceptor);
+  receiver_max_[static_cast<std::size_t>(Direction::kToServer)] = info.has_max_length ? info.max_length : 0;
   copy_roles(info, true, record_.roles);
   record_.extended_negotiations += static_cast<std::uint16_t>(info.extended.size() + info.common_extended.size());
   record_.user_identity_confirmed = info.has_user_identity_ac;
@@ -265,12 +276,8 @@ void Association::on_pdata(const StreamContext& at, const PduHeader& header) {
     anomaly(at, EngineAnomaly::kPdataBeforeAcceptance, at.offset);
   }
   // The receiver's maximum bounds what the sender may put in one P-DATA-TF (PS3.8 D.1).
-  const PeerSummary& receiver =
-      at.direction == Direction::kToServer ? record_.acceptor : record_.requestor;
-  if (receiver.has_max_pdu_length && receiver.max_pdu_length != 0 &&
-      header.length > receiver.max_pdu_length) {
-    anomaly(at, EngineAnomaly::kPduExceedsMaxLength, at.offset);
-  }
+  const std::uint32_t max = receiver_max_[static_cast<std::size_t>(at.direction)];
+  if (max != 0 && header.length > max) anomaly(at, EngineAnomaly::kPduExceedsMaxLength, at.offset);
 }
 
 void Association::on_pdv_begin(const StreamContext& at, std::uint8_t context_id,

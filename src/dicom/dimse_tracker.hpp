@@ -108,6 +108,8 @@ class DimseTracker {
     return kSlotUsed | (static_cast<std::uint32_t>(direction) << 16) | message_id;
   }
 
+  // Per-PDV state first; per-message and per-association state after it.
+  std::array<Message, 2> messages_;
   Flow* flow_ = nullptr;
   AssociationRecord* association_ = nullptr;
   EventSink* events_ = nullptr;
@@ -115,7 +117,6 @@ class DimseTracker {
   AnomalyReporter* reporter_ = nullptr;
   bool midstream_ = false;
   bool contexts_known_ = false;
-  std::array<Message, 2> messages_;
   // Outstanding requests: a compact key per slot (scanned per response) beside the records.
   static constexpr std::uint32_t kSlotUsed = 1u << 31;
   std::array<std::uint32_t, kMaxOutstanding> pending_keys_{};  // kSlotUsed | direction << 16 | id
