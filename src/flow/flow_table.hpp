@@ -70,10 +70,24 @@ class FlowTable {
   void prefetch_flow(std::uint64_t hash) const {
     const std::uint32_t index = buckets_[hash & bucket_mask_];
     if (index != Flow::kNoFlow) {
+      // The whole record: key and counters, then the two streams the reassembler updates and
+      // the application state pointer.
       const auto* record = reinterpret_cast<const char*>(&at(index));
+      static_assert(sizeof(Flow) <= 256);
       __builtin_prefetch(record);
       __builtin_prefetch(record + 64);
+      __builtin_prefetch(record + 128);
+      __builtin_prefetch(record + 192);
     }
+  }
+  // Third step: the head flow's application-layer state (its first `lines` cache lines), once
+  // the flow record is likely in cache. Sentinel pointers are harmless to prefetch.
+  void prefetch_app_state(std::uint64_t hash, int lines) const {
+    const std::uint32_t index = buckets_[hash & bucket_mask_];
+    if (index == Flow::kNoFlow) return;
+    const auto* state = static_cast<const char*>(at(index).app_state);
+    if (state == nullptr) return;
+    for (int i = 0; i < lines; ++i) __builtin_prefetch(state + 64 * i);
   }
 
   // Moves a flow to another timeout class (e.g. when TCP state changes).

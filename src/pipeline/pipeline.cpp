@@ -48,6 +48,12 @@ void Pipeline::process_batch(std::span<const PacketView> packets) {
         flows_.prefetch_flow(hash_[i]);
       }
     }
+    // Only packets with payload reach the application layer: prefetch its state for them.
+    for (std::size_t i = 0; i < n; ++i) {
+      if (decoded_[i].result == DecodeResult::kTcp && !decoded_[i].payload.empty()) {
+        flows_.prefetch_app_state(hash_[i], kAppStateLines);
+      }
+    }
     for (std::size_t i = 0; i < n; ++i) process_decoded(packets[i], i);
     packets = packets.subspan(n);
   }

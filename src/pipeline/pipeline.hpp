@@ -50,6 +50,9 @@ class Pipeline final : public FlowEndHandler {
   void process_decoded(const PacketView& packet, std::size_t slot);
   void advance_clock(TimestampNs ts);
 
+  // Cache lines of a flow's application state touched by nearly every payload packet (the
+  // DICOM session's framing, counters and message state).
+  static constexpr int kAppStateLines = 4;
   static constexpr TimestampNs kExpiryIntervalNs = 1'000'000'000;  // check timeouts once a second
 
   PipelineConfig config_;
