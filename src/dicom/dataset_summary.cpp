@@ -135,8 +135,14 @@ void collect(DcmDataset& data_set, bool want_keys, DataSetSummary& out) {
     auto* element = sequence ? nullptr : dynamic_cast<DcmElement*>(object);
     // DCMTK leaves an empty element or sequence that ends the bytes "in init" (it hit the end
     // of the stream before looking for a value there is none of); its header was read.
-    if (object->getLength() != 0 && object->transferState() != ERW_ready) continue;
-    if (!sequence && (element == nullptr || !element->valueLoaded())) continue;
+    const bool whole = (object->getLength() == 0 || object->transferState() == ERW_ready) &&
+                       (sequence || (element != nullptr && element->valueLoaded()));
+    if (!whole) {
+      // DCMTK may even call such a data set fine: an odd length it evened out at the very
+      // end of the bytes leaves the element one byte short, "in work", and the read "normal".
+      out.truncated = true;
+      continue;
+    }
     out.parsed = true;
     const DcmTagKey key = object->getTag().getXTag();
     const bool has_text = element != nullptr && element_text(*element, scratch, text);
