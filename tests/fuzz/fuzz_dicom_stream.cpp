@@ -21,8 +21,10 @@ class TouchingSink final : public ds::dicom::EventSink {
     for (const auto& c : r.contexts) total += c.abstract_syntax.size() + c.accepted_transfer_syntax.size();
   }
   void on_transaction(const ds::dicom::TransactionRecord& r) override {
-    total += r.sop_class_uid.size() + r.sop_instance_uid.size() + r.request_data_set.keys.size();
-    for (const auto& k : r.request_data_set.keys) total += k.value.size() + k.keyword.size();
+    // The DCMTK summary is made on demand: ask for it, as the EVE writer does.
+    const ds::dicom::DataSetSummary& summary = r.data_set();
+    total += r.sop_class_uid.size() + r.sop_instance_uid.size() + summary.keys.size();
+    for (const auto& k : summary.keys) total += k.value.size() + k.keyword.size();
   }
   void on_anomaly(const ds::dicom::AnomalyRecord& r) override { total += r.name.size() + r.message.size(); }
   void on_tls(const ds::dicom::TlsRecord& r) override { total += r.sni.size() + r.alpn.size(); }
