@@ -114,9 +114,9 @@ std::string export_file_stem(std::string_view uid) {
 }
 
 ObjectExporter::ObjectExporter(std::string dir, std::uint64_t max_bytes_per_object)
-    : dir_(std::move(dir)), max_bytes_(max_bytes_per_object) {
-  if (dir_.empty()) dir_ = ".";
-}
+    // Chosen in the initializer: assigning "." afterwards trips GCC 12's false -Wrestrict
+    // (bug 105329) at -O2.
+    : dir_(dir.empty() ? std::string(".") : std::move(dir)), max_bytes_(max_bytes_per_object) {}
 
 ObjectExporter::~ObjectExporter() {
   for (auto& file : open_) drop(*file);
