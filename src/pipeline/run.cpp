@@ -18,6 +18,8 @@
 #include "applayer/app_layer.hpp"
 #include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
+#include "output/object_export.hpp"
+#include "pipeline/export_sink.hpp"
 
 namespace dicomsentry {
 
@@ -150,6 +152,23 @@ bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters
   return ok;
 }
 
+// One line on what --export-objects wrote and skipped, and the last failure if any; a failed
+// write (disk full, permissions) is a runtime error: false.
+bool report_export(const ObjectExporter& exporter, const ExportObjectSink& sink,
+                   std::uint64_t max_bytes, std::FILE* errors) {
+  const ExportCounters& c = exporter.counters();
+  fmt::print(errors,
+             "dicomsentry: exported {} objects ({} data set bytes) to {}; not exported: {} "
+             "incomplete, {} over {} bytes, {} without a negotiated transfer syntax, {} over "
+             "the open-object limit, {} write errors\n",
+             c.objects_written, c.bytes_written, exporter.directory(), c.objects_abandoned,
+             c.objects_skipped_too_large, max_bytes, sink.skipped_unknown_transfer_syntax(),
+             c.objects_skipped_open_limit, c.write_errors);
+  if (c.write_errors == 0) return true;
+  fmt::print(errors, "dicomsentry: export failed: {}\n", exporter.last_error());
+  return false;
+}
+
 }  // namespace
 
 int run(const RunOptions& options, std::FILE* errors) {
@@ -171,7 +190,22 @@ int run(const RunOptions& options, std::FILE* errors) {
   }
   EveWriter eve(sink);
   EveAppWriter app_events(sink, options.log_phi);
-  AppLayer app(options.app, app_events);
+  // Declared before the app layer: its sessions hold export handles until they are destroyed.
+  std::unique_ptr<ObjectExporter> exporter;
+  std::unique_ptr<ExportObjectSink> export_sink;
+  if (!options.export_dir.empty()) {
+    // Created now, so that a directory that cannot be made stops the run before any input.
+    std::error_code ec;
+    std::filesystem::create_directories(options.export_dir, ec);
+    if (ec) {
+      fmt::print(errors, "dicomsentry: cannot create export directory {}: {}\n", options.export_dir,
+                 ec.message());
+      return 1;
+    }
+    exporter = std::make_unique<ObjectExporter>(options.export_dir, options.export_max_bytes);
+    export_sink = std::make_unique<ExportObjectSink>(*exporter);
+  }
+  AppLayer app(options.app, app_events, export_sink.get());
   Pipeline pipeline(options.pipeline, app, &eve, &app);
   CaptureCounters capture;
 
@@ -199,6 +233,7 @@ int run(const RunOptions& options, std::FILE* errors) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());
     clean = false;
   }
+  if (exporter) clean &= report_export(*exporter, *export_sink, options.export_max_bytes, errors);
   return clean ? 0 : 1;
 }
 
