@@ -14,6 +14,9 @@ namespace {
 
 using text::trim;
 
+// Items, groups and variable references visited for one list, `any` included.
+constexpr std::size_t kMaxListSteps = 16 * kMaxListEntries;
+
 bool parse_network(std::string_view item, IpNetwork& out, std::string& error) {
   std::string_view addr = item;
   std::string_view prefix_text;
@@ -59,6 +62,8 @@ class ListParser {
       : vars_(vars), out_(out), error_(error), leaf_(leaf), kind_(any_expansion_kind) {}
 
   bool parse(std::string_view s, bool negated, int nesting, int var_depth) {
+    // Variables that each name others several times grow geometrically; bound the walk.
+    if (++steps_ > kMaxListSteps) return fail(fmt::format("{} list expands too far", kind_));
     s = trim(s);
     if (s.empty()) return fail(fmt::format("empty {} list", kind_));
     if (s.front() == '!') return parse(s.substr(1), !negated, nesting, var_depth);
@@ -109,6 +114,7 @@ class ListParser {
   Leaf leaf_;
   std::string_view kind_;
   bool any_seen_ = false;
+  std::size_t steps_ = 0;
 };
 
 bool parse_port_item(std::string_view s, PortRange& out, std::string& error) {

@@ -1,6 +1,7 @@
 // Rule header: action, protocol, direction, address and port lists, variables, header errors.
 #include <arpa/inet.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "rule_test_util.hpp"
@@ -179,6 +180,23 @@ TEST(RuleHeader, ListEntryCap) {
   for (std::size_t i = 0; i <= kMaxListEntries; ++i) big += (i ? ",1.1.1." : "1.1.1.") + std::to_string(i % 256);
   big += "]";
   EXPECT_EQ(address_error(big), "address list has more than 1024 entries");
+}
+
+TEST(RuleHeader, VariableExpansionIsBounded) {
+  Vars vars;
+  vars["V0"] = "any";
+  for (int i = 1; i <= 7; ++i) {
+    vars["V" + std::to_string(i)] = fmt::format("[$V{0},$V{0},$V{0},$V{0}]", i - 1);
+  }
+  AddressList list;
+  std::string error;
+  EXPECT_TRUE(parse_address_list("$V5", vars, list, error)) << error;  // 4^5 = 1024 leaves
+  EXPECT_TRUE(list.is_any());
+  EXPECT_FALSE(parse_address_list("$V7", vars, list, error));  // 4^7 = 16384 leaves
+  EXPECT_EQ(error, "address list expands too far");
+  PortList ports;
+  EXPECT_FALSE(parse_port_list("$V7", vars, ports, error));
+  EXPECT_EQ(error, "port list expands too far");
 }
 
 TEST(RuleHeader, HeaderErrors) {
