@@ -6,55 +6,17 @@
 #include <array>
 #include <charconv>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <tuple>
-#include <unordered_map>
 #include <utility>
 
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "policy/yaml_walk.hpp"
+
 namespace dicomsentry::policy {
 namespace {
-
-// Thrown inside the loader only, caught by load_config: a config error at start-up.
-struct Failure {
-  YAML::Mark mark;
-  std::string reason;
-};
-
-[[noreturn]] void fail(const YAML::Mark& mark, std::string reason) {
-  throw Failure{mark, std::move(reason)};
-}
-
-// One list item with the place it came from.
-struct Item {
-  std::string text;
-  YAML::Mark mark;
-};
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
-std::string_view node_kind(const YAML::Node& node) {
-  switch (node.Type()) {
-    case YAML::NodeType::Null:
-      return "nothing";
-    case YAML::NodeType::Scalar:
-      return "a scalar";
-    case YAML::NodeType::Sequence:
-      return "a list";
-    case YAML::NodeType::Map:
-      return "a mapping";
-    case YAML::NodeType::Undefined:
-      return "nothing";
-  }
-  return "nothing";
-}
 
 bool valid_name(std::string_view name) {
   if (name.empty() || name.size() > kMaxNameLength) return false;
@@ -82,22 +44,9 @@ class Loader {
     std::size_t index = 0;  // into config_.address_groups or config_.port_groups
   };
 
-  void visit(const YAML::Mark& mark) {
-    if (++visited_ > kMaxNodesVisited) {
-      fail(mark,
-           fmt::format("the config expands to more than {} nodes (aliases?)", kMaxNodesVisited));
-    }
-  }
-  // The pairs of a mapping, rejecting keys not in `allowed` and duplicates.
-  std::vector<std::pair<Item, YAML::Node>> mapping(const YAML::Node& node, std::string_view what,
-                                                   std::span<const std::string_view> allowed);
-  std::vector<Item> items(const YAML::Node& node, std::string_view what);
-  std::string scalar(const YAML::Node& node, std::string_view what);
-  bool boolean(const YAML::Node& node, std::string_view key);
-
   void load_vars(const YAML::Node& node);
   RawGroup* find_group(std::string_view name);
-  RawGroup& group_reference(const Item& item, bool address);
+  RawGroup& group_reference(const YamlItem& item, bool address);
   void resolve(RawGroup& group);
   void add_cidrs(const YAML::Node& node, std::string_view what, std::vector<Cidr>* out);
   void add_ports(const YAML::Node& node, std::string_view what, std::vector<PortRange>* out);
@@ -110,96 +59,8 @@ class Loader {
   std::vector<std::string> chain_;  // group names being resolved, for the cycle message
   std::map<std::tuple<std::uint8_t, std::uint8_t, std::array<std::uint8_t, 16>>, ZoneId> cidr_zone_;
   std::map<std::uint16_t, ZoneId> vlan_zone_;
-  std::size_t visited_ = 0;
+  YamlWalk walk_;
 };
-
-std::vector<std::pair<Item, YAML::Node>> Loader::mapping(
-    const YAML::Node& node, std::string_view what, std::span<const std::string_view> allowed) {
-  visit(node.Mark());
-  if (!node.IsMap())
-    fail(node.Mark(), fmt::format("{} must be a mapping, not {}", what, node_kind(node)));
-  std::vector<std::pair<Item, YAML::Node>> out;
-  std::unordered_map<std::string, int> first_line;  // a set, so that a large mapping stays linear
-  for (auto it = node.begin(); it != node.end(); ++it) {
-    visit(it->first.Mark());
-    if (!it->first.IsScalar())
-      fail(it->first.Mark(), fmt::format("a key of {} must be a scalar", what));
-    Item key{it->first.Scalar(), it->first.Mark()};
-    if (!allowed.empty() && std::find(allowed.begin(), allowed.end(), key.text) == allowed.end()) {
-      std::string list;
-      for (std::string_view a : allowed) list += fmt::format("{}{}", list.empty() ? "" : ", ", a);
-      fail(key.mark,
-           fmt::format("unknown key '{}' in {} (expected one of: {})", key.text, what, list));
-    }
-    const auto [seen, inserted] = first_line.emplace(key.text, key.mark.line + 1);
-    if (!inserted) {
-      fail(key.mark, fmt::format("duplicate key '{}' in {} (first at line {})", key.text, what,
-                                 seen->second));
-    }
-    if (out.size() >= kMaxListItems)
-      fail(key.mark, fmt::format("{} has more than {} keys", what, kMaxListItems));
-    out.emplace_back(std::move(key), it->second);
-  }
-  return out;
-}
-
-std::vector<Item> Loader::items(const YAML::Node& node, std::string_view what) {
-  visit(node.Mark());
-  std::vector<Item> out;
-  if (node.IsSequence()) {
-    for (auto it = node.begin(); it != node.end(); ++it) {
-      visit(it->Mark());
-      if (!it->IsScalar()) {
-        fail(it->Mark(),
-             fmt::format("an item of {} must be a scalar, not {}", what, node_kind(*it)));
-      }
-      if (out.size() >= kMaxListItems)
-        fail(it->Mark(), fmt::format("{} has more than {} items", what, kMaxListItems));
-      out.push_back({it->Scalar(), it->Mark()});
-    }
-  } else if (node.IsScalar()) {
-    // Suricata's form "[a, b, c]" as one string, or a single item.
-    std::string_view text = trim(node.Scalar());
-    if (text.size() >= 2 && text.front() == '[' && text.back() == ']') {
-      text = text.substr(1, text.size() - 2);
-      std::size_t start = 0;
-      while (start <= text.size()) {
-        const std::size_t comma = std::min(text.find(',', start), text.size());
-        const std::string_view piece = trim(text.substr(start, comma - start));
-        if (piece.empty()) fail(node.Mark(), fmt::format("{} has an empty item", what));
-        if (out.size() >= kMaxListItems)
-          fail(node.Mark(), fmt::format("{} has more than {} items", what, kMaxListItems));
-        out.push_back({std::string(piece), node.Mark()});
-        start = comma + 1;
-      }
-    } else {
-      out.push_back({std::string(text), node.Mark()});
-    }
-  } else {
-    fail(node.Mark(), fmt::format("{} must be a list, not {}", what, node_kind(node)));
-  }
-  if (out.empty()) fail(node.Mark(), fmt::format("{} is an empty list", what));
-  for (const Item& item : out) {
-    if (trim(item.text).empty()) fail(item.mark, fmt::format("{} has an empty item", what));
-  }
-  return out;
-}
-
-std::string Loader::scalar(const YAML::Node& node, std::string_view what) {
-  visit(node.Mark());
-  if (!node.IsScalar())
-    fail(node.Mark(), fmt::format("{} must be a scalar, not {}", what, node_kind(node)));
-  return node.Scalar();
-}
-
-bool Loader::boolean(const YAML::Node& node, std::string_view key) {
-  visit(node.Mark());
-  bool value = false;
-  if (!node.IsScalar() || !YAML::convert<bool>::decode(node, value)) {
-    fail(node.Mark(), fmt::format("'{}' must be true or false", key));
-  }
-  return value;
-}
 
 Loader::RawGroup* Loader::find_group(std::string_view name) {
   for (RawGroup& g : groups_) {
@@ -210,9 +71,9 @@ Loader::RawGroup* Loader::find_group(std::string_view name) {
 
 void Loader::load_vars(const YAML::Node& node) {
   static constexpr std::string_view kKeys[] = {"address-groups", "port-groups"};
-  for (const auto& [key, value] : mapping(node, "'vars'", kKeys)) {
+  for (const auto& [key, value] : walk_.mapping(node, "'vars'", kKeys)) {
     const bool address = key.text == "address-groups";
-    for (const auto& [name, list] : mapping(value, fmt::format("'{}'", key.text), {})) {
+    for (const auto& [name, list] : walk_.mapping(value, fmt::format("'{}'", key.text), {})) {
       if (!valid_name(name.text)) {
         fail(name.mark, fmt::format("'{}' is not a valid group name (letters, digits, '_', '-', "
                                     "'.', starting with a letter or '_', at most {})",
@@ -229,7 +90,7 @@ void Loader::load_vars(const YAML::Node& node) {
   }
 }
 
-Loader::RawGroup& Loader::group_reference(const Item& item, bool address) {
+Loader::RawGroup& Loader::group_reference(const YamlItem& item, bool address) {
   const std::string_view name = std::string_view(item.text).substr(1);
   RawGroup* group = find_group(name);
   const std::string_view kind = address ? "address" : "port";
@@ -271,7 +132,7 @@ void Loader::resolve(RawGroup& group) {
 }
 
 void Loader::add_cidrs(const YAML::Node& node, std::string_view what, std::vector<Cidr>* out) {
-  for (const Item& item : items(node, what)) {
+  for (const YamlItem& item : walk_.items(node, what)) {
     const std::string_view text = trim(item.text);
     if (text.front() == '!')
       fail(item.mark, fmt::format("'{}': negation is not supported in {}", text, what));
@@ -303,7 +164,7 @@ bool parse_port(std::string_view text, std::uint16_t* port) {
 }
 
 void Loader::add_ports(const YAML::Node& node, std::string_view what, std::vector<PortRange>* out) {
-  for (const Item& item : items(node, what)) {
+  for (const YamlItem& item : walk_.items(node, what)) {
     const std::string_view text = trim(item.text);
     if (text.front() == '!')
       fail(item.mark, fmt::format("'{}': negation is not supported in {}", text, what));
@@ -338,7 +199,7 @@ void Loader::add_ports(const YAML::Node& node, std::string_view what, std::vecto
 
 void Loader::load_zones(const YAML::Node& node) {
   static constexpr std::string_view kKeys[] = {"networks", "vlans", "description"};
-  for (const auto& [name, body] : mapping(node, "'zones'", {})) {
+  for (const auto& [name, body] : walk_.mapping(node, "'zones'", {})) {
     if (!valid_name(name.text)) {
       fail(name.mark, fmt::format("'{}' is not a valid zone name (letters, digits, '_', '-', '.', "
                                   "starting with a letter or '_', at most {})",
@@ -352,11 +213,11 @@ void Loader::load_zones(const YAML::Node& node) {
     Zone zone;
     zone.name = name.text;
     const std::string what = fmt::format("zone '{}'", name.text);
-    for (const auto& [key, value] : mapping(body, what, kKeys)) {
+    for (const auto& [key, value] : walk_.mapping(body, what, kKeys)) {
       if (key.text == "networks") {
         add_cidrs(value, fmt::format("the networks of {}", what), &zone.cidrs);
       } else if (key.text == "vlans") {
-        for (const Item& item : items(value, fmt::format("the vlans of {}", what))) {
+        for (const YamlItem& item : walk_.items(value, fmt::format("the vlans of {}", what))) {
           std::uint16_t id = 0;
           if (!parse_port(trim(item.text), &id) || id == 0 || id > kMaxVlanId) {
             fail(item.mark,
@@ -365,7 +226,7 @@ void Loader::load_zones(const YAML::Node& node) {
           zone.vlans.push_back(id);
         }
       } else {
-        scalar(value, "'description'");
+        walk_.scalar(value, "'description'");
       }
     }
     if (zone.cidrs.empty() && zone.vlans.empty()) {
@@ -393,7 +254,7 @@ void Loader::load_zones(const YAML::Node& node) {
 }
 
 ZoneId Loader::zone_ref(const YAML::Node& node, std::string_view key) {
-  const std::string name = scalar(node, fmt::format("'{}'", key));
+  const std::string name = walk_.scalar(node, fmt::format("'{}'", key));
   if (name == "any") return kAnyZone;
   if (name == kUnzonedName) return kNoZone;
   const ZoneId id = config_.find_zone(name);
@@ -406,9 +267,9 @@ ZoneId Loader::zone_ref(const YAML::Node& node, std::string_view key) {
   return id;
 }
 
-std::vector<std::string> ae_titles(const std::vector<Item>& list, std::string_view key) {
+std::vector<std::string> ae_titles(const std::vector<YamlItem>& list, std::string_view key) {
   std::vector<std::string> out;
-  for (const Item& item : list) {
+  for (const YamlItem& item : list) {
     // PS3.5 6.2: leading and trailing spaces of an AE title are not significant.
     const std::string_view title = trim(item.text);
     if (title.empty() || title.size() > kMaxAeTitleLength) {
@@ -440,7 +301,7 @@ void Loader::load_policy(const YAML::Node& node) {
                                                "sop_classes",
                                                "ports",
                                                "description"};
-  visit(node.Mark());
+  walk_.visit(node.Mark());
   if (!node.IsSequence())
     fail(node.Mark(), fmt::format("'policy' must be a list of entries, not {}", node_kind(node)));
   for (auto it = node.begin(); it != node.end(); ++it) {
@@ -449,11 +310,11 @@ void Loader::load_policy(const YAML::Node& node) {
       fail(body.Mark(), fmt::format("more than {} policy entries", kMaxPolicyEntries));
     PolicyEntry entry;
     entry.line = static_cast<std::size_t>(body.Mark().line + 1);
-    const auto pairs = mapping(body, "a policy entry", kKeys);
+    const auto pairs = walk_.mapping(body, "a policy entry", kKeys);
     bool has_from = false, has_to = false, has_name = false;
     for (const auto& [key, value] : pairs) {
       if (key.text == "name") {
-        entry.name = scalar(value, "'name'");
+        entry.name = walk_.scalar(value, "'name'");
         has_name = true;
         if (!valid_name(entry.name)) {
           fail(value.Mark(), fmt::format("'{}' is not a valid entry name (letters, digits, '_', "
@@ -473,21 +334,21 @@ void Loader::load_policy(const YAML::Node& node) {
         entry.to = zone_ref(value, "to");
         has_to = true;
       } else if (key.text == "calling_ae") {
-        entry.calling_ae = ae_titles(items(value, "'calling_ae'"), "calling_ae");
+        entry.calling_ae = ae_titles(walk_.items(value, "'calling_ae'"), "calling_ae");
       } else if (key.text == "called_ae") {
-        entry.called_ae = ae_titles(items(value, "'called_ae'"), "called_ae");
+        entry.called_ae = ae_titles(walk_.items(value, "'called_ae'"), "called_ae");
       } else if (key.text == "require_tls") {
-        entry.require_tls = boolean(value, key.text);
+        entry.require_tls = walk_.boolean(value, key.text);
       } else if (key.text == "require_user_identity") {
-        entry.require_user_identity = boolean(value, key.text);
+        entry.require_user_identity = walk_.boolean(value, key.text);
       } else if (key.text == "allow_non_dicom") {
-        entry.allow_non_dicom = boolean(value, key.text);
+        entry.allow_non_dicom = walk_.boolean(value, key.text);
       } else if (key.text == "ports") {
         add_ports(value, "'ports'", &entry.ports);
       } else if (key.text == "sop_classes") {
         entry.any_sop_class = false;
         std::vector<UidPattern> literal;
-        for (const Item& item : items(value, "'sop_classes'")) {
+        for (const YamlItem& item : walk_.items(value, "'sop_classes'")) {
           const std::string_view text = trim(item.text);
           if (const SopGroup* group = find_sop_group(text)) {
             entry.sop_groups.emplace_back(text);
@@ -508,7 +369,7 @@ void Loader::load_policy(const YAML::Node& node) {
         }
         entry.sop_classes.insert(entry.sop_classes.end(), literal.begin(), literal.end());
       } else {
-        scalar(value, "'description'");
+        walk_.scalar(value, "'description'");
       }
     }
     if (!has_name) fail(body.Mark(), "a policy entry has no 'name'");
@@ -523,7 +384,7 @@ Config Loader::run(const YAML::Node& root) {
   if (root.IsNull()) return config_;  // an empty file: nothing zoned, nothing checked
   static constexpr std::string_view kKeys[] = {"vars", "zones", "policy", "dicom_ports",
                                                "tls_ports"};
-  const auto top = mapping(root, "the config", kKeys);
+  const auto top = walk_.mapping(root, "the config", kKeys);
   auto section = [&](std::string_view name) -> const YAML::Node* {
     for (const auto& [key, value] : top) {
       if (key.text == name) return &value;
@@ -587,7 +448,7 @@ LoadResult load_config(std::string_view yaml_text, std::string_view file_name) {
     const YAML::Node root = YAML::Load(std::string(yaml_text));
     result.config = Loader().run(root);
     result.ok = true;
-  } catch (const Failure& failure) {
+  } catch (const ConfigFailure& failure) {
     locate(failure.mark, failure.reason);
   } catch (const YAML::Exception& e) {
     locate(e.mark, fmt::format("YAML syntax: {}", e.msg));
