@@ -80,6 +80,7 @@ TEST(RuleKeywords, Command) {
   EXPECT_TRUE(c.negated);
   EXPECT_EQ(c.values, codes({int(CommandField::kCFindRq), int(CommandField::kCFindRsp),
                              int(CommandField::kNActionRsp), int(CommandField::kCCancelRq)}));
+  EXPECT_EQ(parse_error(dicom_rule("dicom.command:[C-ECHO;")), "bad dicom.command \"[C-ECHO\"");
   EXPECT_EQ(parse_error(dicom_rule("dicom.command:C-FOO-RQ;")),
             "unknown dicom.command value \"C-FOO-RQ\"");
 }

@@ -70,6 +70,7 @@ TEST(RuleOptions, MetaErrors) {
   EXPECT_EQ(parse_error(tcp_rule("sid:1; metadata:a,,b;")), "empty metadata entry");
   EXPECT_EQ(parse_error(tcp_rule("sid:1; contnet:\"x\";")), "unknown keyword \"contnet\"");
   EXPECT_EQ(parse_error(tcp_rule("sid:1;; msg:\"x\";")), "empty option");
+  EXPECT_EQ(parse_error(tcp_rule("sid:1; metadata:a],b;")), "bad metadata");
 }
 
 TEST(RuleOptions, OptionCap) {
@@ -109,6 +110,7 @@ TEST(RuleOptions, FlowErrors) {
             "flow cannot be both only_stream and no_stream");
   EXPECT_EQ(parse_error(tcp_rule("flow:established; flow:to_server; sid:1;")), "flow given twice");
   EXPECT_EQ(parse_error(tcp_rule("flow; sid:1;")), "flow needs a value");
+  EXPECT_EQ(parse_error(tcp_rule("flow:[to_server; sid:1;")), "bad flow");
 }
 
 TEST(RuleOptions, AppLayerProtocol) {
@@ -167,6 +169,8 @@ TEST(RuleOptions, ThresholdErrors) {
   EXPECT_EQ(parse_error(tcp_rule("threshold:type limit, track by_src, count 1, seconds 1, "
                                  "burst 2; sid:1;")),
             "unknown threshold option \"burst\"");
+  EXPECT_EQ(parse_error(tcp_rule("threshold:type limit,[; sid:1;")),
+            "bad threshold \"type limit,[\"");
   EXPECT_EQ(parse_error(tcp_rule("detection_filter:track by_src, count 1; sid:1;")),
             "detection_filter needs track, count and seconds");
   EXPECT_EQ(parse_error(tcp_rule("detection_filter:type limit, track by_src, count 1, seconds 1; "
