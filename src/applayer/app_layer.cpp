@@ -135,10 +135,17 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
         ++counters_.flows_tls;
         return {all, 0};  // no hello to see any more
       }
+      if (context.direction == Direction::kToServer && context.offset == 0 &&
+          data.size() < dicom::kDetectMinBytes && static_cast<std::uint8_t>(data[0]) == 0x01) {
+        return {0, static_cast<std::uint32_t>(dicom::kDetectMinBytes)};  // an RQ, perhaps
+      }
+      // The TCP handshake was missed but the association starts right here: not mid-stream.
+      const bool starts_here = context.direction == Direction::kToServer &&
+                               context.offset == 0 && dicom::looks_like_associate_rq(data);
       Session* s = acquire(flow, AppProto::kDicom);
-      s->association.start(flow, context.ts, true, dicom_port);
+      s->association.start(flow, context.ts, !starts_here, dicom_port);
       ++counters_.flows_dicom;
-      ++counters_.flows_dicom_midstream;
+      if (!starts_here) ++counters_.flows_dicom_midstream;
       return s->association.on_data(context, data);
     }
     if (context.direction == Direction::kToClient) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 #include <set>
@@ -146,6 +147,62 @@ TEST_P(MidstreamTest, PicksUpTheAssociationAndItsLaterStores) {
 }
 
 INSTANTIATE_TEST_SUITE_P(CutPoints, MidstreamTest, ::testing::Values(4, 9, 40, 101, 200, 300));
+
+}  // namespace
+}  // namespace dicomsentry::testing
+
+namespace dicomsentry::testing {
+namespace {
+
+// Captures other projects made (../shared/public-pcaps, not in the repository): skipped when
+// the folder is absent.
+std::string public_pcap(const std::string& name) {
+  return std::string(DICOMSENTRY_PUBLIC_PCAP_DIR) + "/" + name;
+}
+
+TEST(PublicCaptures, AssociateRequestWithoutHandshakeIsNotMidstream) {
+  struct Case {
+    const char* file;
+    const char* calling;
+    const char* called;
+    std::size_t contexts;
+  };
+  for (const Case& c : {Case{"dicom_arq_1_find_testclient.pcap", "testclient", "testserver", 4},
+                        Case{"dicom_arq_2_get_testclient.pcap", "testclient", "testserver", 123},
+                        Case{"dicom_arq_3_find_bogus_local.pcap", "bogus_local", "bogus_remote", 4},
+                        Case{"dicom_arq_4_get_bogus_local.pcap", "testclient", "testserver", 123}}) {
+    if (!std::filesystem::exists(public_pcap(c.file))) GTEST_SKIP() << "no public captures here";
+    SCOPED_TRACE(c.file);
+    RecordingSink sink;
+    const CaptureRun run = run_capture(public_pcap(c.file), AppLayerConfig{}, sink);
+    ASSERT_TRUE(run.ok) << run.error;
+    ASSERT_EQ(sink.associations.size(), 1u);
+    const dicom::AssociationRecord& a = sink.associations[0].record;
+    EXPECT_FALSE(a.midstream);
+    EXPECT_EQ(a.state, dicom::AssociationState::kIncomplete);  // the capture ends after the RQ
+    EXPECT_EQ(a.calling_ae, c.calling);
+    EXPECT_EQ(a.called_ae, c.called);
+    EXPECT_EQ(a.contexts.size(), c.contexts);
+    EXPECT_EQ(a.requestor.implementation_version_name, "GODICOM_1_1");
+    EXPECT_EQ(run.counters.flows_dicom_midstream, 0u);
+  }
+}
+
+TEST(PublicCaptures, CtToPacsScenarioStoresOneCt) {
+  const std::string path = public_pcap("ct_to_pacs_scenario.pcap");
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "no public captures here";
+  RecordingSink sink;
+  const CaptureRun run = run_capture(path, AppLayerConfig{}, sink);
+  ASSERT_TRUE(run.ok) << run.error;
+  ASSERT_EQ(sink.associations.size(), 1u);
+  EXPECT_EQ(sink.associations[0].record.calling_ae, "BRIGHTSPEED01");
+  EXPECT_EQ(sink.associations[0].record.called_ae, "CENTRICITY001");
+  ASSERT_EQ(sink.transactions.size(), 1u);
+  EXPECT_EQ(sink.transactions[0].record.command, dicom::CommandField::kCStoreRq);
+  EXPECT_EQ(sink.transactions[0].record.sop_class_uid, "1.2.840.10008.5.1.4.1.1.2");
+  EXPECT_EQ(sink.transactions[0].record.status, 0);
+  EXPECT_TRUE(sink.anomalies.empty());
+}
 
 }  // namespace
 }  // namespace dicomsentry::testing
