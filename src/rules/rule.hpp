@@ -182,6 +182,9 @@ struct Threshold {
 struct Rule {
   Action action = Action::kAlert;
   Protocol protocol = Protocol::kTcp;
+  // The protocol the rule's keywords tie it to: a tcp rule with dicom.* keywords is a DICOM
+  // rule (as a Suricata tcp rule with an app-layer keyword is); otherwise `protocol`.
+  Protocol bound_protocol = Protocol::kTcp;
   AddressList src;
   PortList src_ports;
   Direction direction = Direction::kToDestination;

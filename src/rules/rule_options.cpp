@@ -88,6 +88,7 @@ bool RuleBuilder::require_family(KeywordFamily needed, std::string_view keyword)
     return fail(fmt::format("{} cannot be combined with {} keywords", keyword, family_name(family)));
   }
   family = needed;
+  rule.bound_protocol = needed == KeywordFamily::kDicom ? Protocol::kDicom : Protocol::kTls;
   return true;
 }
 

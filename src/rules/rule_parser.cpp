@@ -121,6 +121,7 @@ bool parse_header(std::string_view header, const Vars& vars, Rule& rule, std::st
   else if (f[1] == "dicom") rule.protocol = Protocol::kDicom;
   else if (f[1] == "tls") rule.protocol = Protocol::kTls;
   else return error = fmt::format("unknown protocol \"{}\"", f[1]), false;
+  rule.bound_protocol = rule.protocol;
   if (f[4] == "->") rule.direction = Direction::kToDestination;
   else if (f[4] == "<>") rule.direction = Direction::kBoth;
   else return error = fmt::format("bad direction \"{}\"", f[4]), false;

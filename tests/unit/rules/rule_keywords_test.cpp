@@ -175,10 +175,19 @@ TEST(RuleKeywords, ProtocolFamilies) {
   EXPECT_EQ(parse_error(dicom_rule("tls.version:1.2;")), "tls.version does not apply to protocol dicom");
   EXPECT_EQ(parse_error("alert tcp any any -> any any (tls.version:1.2; dicom.command:C-ECHO; sid:1;)"),
             "dicom.command cannot be combined with tls keywords");
-  // tcp rules take either family.
-  EXPECT_EQ(testing::parse_ok("alert tcp any any -> any any (dicom.command:C-ECHO; sid:1;)")
-                .conditions.size(),
-            1u);
+  // tcp rules take either family and are bound to it.
+  const Rule dicom = testing::parse_ok("alert tcp any any -> any any (dicom.command:C-ECHO; sid:1;)");
+  EXPECT_EQ(dicom.conditions.size(), 1u);
+  EXPECT_EQ(dicom.protocol, Protocol::kTcp);
+  EXPECT_EQ(dicom.bound_protocol, Protocol::kDicom);
+  const Rule tls = testing::parse_ok("alert tcp any any -> any any (tls.sni; content:\"x\"; sid:1;)");
+  EXPECT_EQ(tls.bound_protocol, Protocol::kTls);
+  EXPECT_EQ(testing::parse_ok("alert tcp any any -> any any (content:\"x\"; sid:1;)").bound_protocol,
+            Protocol::kTcp);
+  EXPECT_EQ(testing::parse_ok("alert dicom any any -> any any (sid:1;)").bound_protocol,
+            Protocol::kDicom);
+  EXPECT_EQ(testing::parse_ok("alert tls any any -> any any (sid:1;)").bound_protocol,
+            Protocol::kTls);
 }
 
 TEST(RuleKeywords, SeveralConditionsKeepTheirOrder) {
