@@ -141,7 +141,12 @@ enum class ValueKeyword : std::uint8_t {
 
 // User Identity Type (PS3.7 D.3.3.7); 0 stands for "no user identity item".
 enum class UserIdentityCode : std::uint16_t {
-  kNone = 0, kUsername = 1, kUsernamePasscode = 2, kKerberos = 3, kSaml = 4, kJwt = 5
+  kNone = 0,
+  kUsername = 1,
+  kUsernamePasscode = 2,
+  kKerberos = 3,
+  kSaml = 4,
+  kJwt = 5
 };
 enum class QueryLevelCode : std::uint16_t { kPatient, kStudy, kSeries, kImage };
 
@@ -157,8 +162,8 @@ struct NumericCondition {
 
 struct ValueCondition {
   ValueKeyword keyword = ValueKeyword::kDicomCommand;
-  bool negated = false;                  // `!` before the value list or category
-  std::vector<std::uint16_t> values;     // enumerated keywords: matches any of them
+  bool negated = false;               // `!` before the value list or category
+  std::vector<std::uint16_t> values;  // enumerated keywords: matches any of them
   std::optional<NumericCondition> number;
   std::optional<std::uint8_t> category;  // dicom.status: dicom::StatusCategory
 };

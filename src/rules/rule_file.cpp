@@ -38,10 +38,9 @@ void add_rule(std::string_view logical, std::string_view name, std::size_t line_
 
 }  // namespace
 
-void load_rule_text(std::string_view text, std::string_view name, const Vars& vars,
-                    RuleSet& set) {
-  std::string logical;        // the rule being assembled from continued lines
-  std::size_t first_line = 0; // where it started, for messages
+void load_rule_text(std::string_view text, std::string_view name, const Vars& vars, RuleSet& set) {
+  std::string logical;         // the rule being assembled from continued lines
+  std::size_t first_line = 0;  // where it started, for messages
   bool continuing = false;
   std::size_t line_no = 0;
   std::size_t pos = 0;

@@ -54,14 +54,14 @@ constexpr NamedCode kQueryLevel[] = {
 
 // Every PS3.7 command field value; names come from the dicom stage's table.
 constexpr CommandField kCommands[] = {
-    CommandField::kCStoreRq,        CommandField::kCStoreRsp,  CommandField::kCGetRq,
-    CommandField::kCGetRsp,         CommandField::kCFindRq,    CommandField::kCFindRsp,
-    CommandField::kCMoveRq,         CommandField::kCMoveRsp,   CommandField::kCEchoRq,
-    CommandField::kCEchoRsp,        CommandField::kNEventReportRq, CommandField::kNEventReportRsp,
-    CommandField::kNGetRq,          CommandField::kNGetRsp,    CommandField::kNSetRq,
-    CommandField::kNSetRsp,         CommandField::kNActionRq,  CommandField::kNActionRsp,
-    CommandField::kNCreateRq,       CommandField::kNCreateRsp, CommandField::kNDeleteRq,
-    CommandField::kNDeleteRsp,      CommandField::kCCancelRq,
+    CommandField::kCStoreRq,   CommandField::kCStoreRsp,      CommandField::kCGetRq,
+    CommandField::kCGetRsp,    CommandField::kCFindRq,        CommandField::kCFindRsp,
+    CommandField::kCMoveRq,    CommandField::kCMoveRsp,       CommandField::kCEchoRq,
+    CommandField::kCEchoRsp,   CommandField::kNEventReportRq, CommandField::kNEventReportRsp,
+    CommandField::kNGetRq,     CommandField::kNGetRsp,        CommandField::kNSetRq,
+    CommandField::kNSetRsp,    CommandField::kNActionRq,      CommandField::kNActionRsp,
+    CommandField::kNCreateRq,  CommandField::kNCreateRsp,     CommandField::kNDeleteRq,
+    CommandField::kNDeleteRsp, CommandField::kCCancelRq,
 };
 
 struct NamedCategory {
@@ -132,10 +132,9 @@ bool parse_numeric(RuleBuilder& b, std::string_view keyword, std::string_view va
     std::string_view text;
     CompareOp op;
   };
-  constexpr Prefix kPrefixes[] = {{"<=", CompareOp::kLe}, {">=", CompareOp::kGe},
-                                  {"!=", CompareOp::kNe}, {"<", CompareOp::kLt},
-                                  {">", CompareOp::kGt},  {"=", CompareOp::kEq},
-                                  {"!", CompareOp::kNe}};
+  constexpr Prefix kPrefixes[] = {
+      {"<=", CompareOp::kLe}, {">=", CompareOp::kGe}, {"!=", CompareOp::kNe}, {"<", CompareOp::kLt},
+      {">", CompareOp::kGt},  {"=", CompareOp::kEq},  {"!", CompareOp::kNe}};
   const std::string_view original = value;
   out.op = CompareOp::kEq;
   for (const Prefix& p : kPrefixes) {
@@ -195,15 +194,24 @@ bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view nam
 
   c.negated = take_negation(value);
   std::vector<std::string_view> items;
-  if (!text::split_top_level(value, items)) return b.fail(fmt::format("bad {} \"{}\"", name, value));
+  if (!text::split_top_level(value, items))
+    return b.fail(fmt::format("bad {} \"{}\"", name, value));
   for (std::string_view item : items) {
     if (item.empty()) return b.fail(fmt::format("empty value in {}", name));
     bool ok = true;
     switch (keyword) {
-      case ValueKeyword::kDicomUserIdentity: ok = add_named(b, name, item, kUserIdentity, c.values); break;
-      case ValueKeyword::kDicomAssocState: ok = add_named(b, name, item, kAssocState, c.values); break;
-      case ValueKeyword::kDicomQueryLevel: ok = add_named(b, name, item, kQueryLevel, c.values); break;
-      case ValueKeyword::kDicomCommand: ok = add_command(b, item, c.values); break;
+      case ValueKeyword::kDicomUserIdentity:
+        ok = add_named(b, name, item, kUserIdentity, c.values);
+        break;
+      case ValueKeyword::kDicomAssocState:
+        ok = add_named(b, name, item, kAssocState, c.values);
+        break;
+      case ValueKeyword::kDicomQueryLevel:
+        ok = add_named(b, name, item, kQueryLevel, c.values);
+        break;
+      case ValueKeyword::kDicomCommand:
+        ok = add_command(b, item, c.values);
+        break;
       case ValueKeyword::kDicomRejectReason: {
         auto n = text::parse_unsigned(item, 7);
         if (!n || *n == 0) return b.fail(fmt::format("bad dicom.reject_reason \"{}\"", item));
@@ -211,7 +219,8 @@ bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view nam
         break;
       }
       case ValueKeyword::kDicomStatus:
-      case ValueKeyword::kTlsVersion: break;  // handled above
+      case ValueKeyword::kTlsVersion:
+        break;  // handled above
     }
     if (!ok) return false;
   }

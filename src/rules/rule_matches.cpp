@@ -89,8 +89,8 @@ bool parse_position(RuleBuilder& b, std::string_view name, std::string_view valu
 bool check_not_shorter(RuleBuilder& b, std::string_view name, std::uint32_t n,
                        const ContentMatch& c) {
   if (n < c.bytes.size()) {
-    return b.fail(fmt::format("{} {} is shorter than the content ({} bytes)", name, n,
-                              c.bytes.size()));
+    return b.fail(
+        fmt::format("{} {} is shorter than the content ({} bytes)", name, n, c.bytes.size()));
   }
   return true;
 }
@@ -140,15 +140,32 @@ bool on_pcre(RuleBuilder& b, std::string_view value) {
   if (p.pattern.empty()) return b.fail("empty pcre pattern");
   for (char f : p.flags) {
     switch (f) {
-      case 'i': p.parsed.caseless = true; break;
-      case 's': p.parsed.dotall = true; break;
-      case 'm': p.parsed.multiline = true; break;
-      case 'x': p.parsed.extended = true; break;
-      case 'A': p.parsed.anchored = true; break;
-      case 'E': p.parsed.dollar_endonly = true; break;
-      case 'G': p.parsed.ungreedy = true; break;
-      case 'R': p.parsed.relative = true; break;
-      default: return b.fail(fmt::format("unsupported pcre flag '{}'", f));
+      case 'i':
+        p.parsed.caseless = true;
+        break;
+      case 's':
+        p.parsed.dotall = true;
+        break;
+      case 'm':
+        p.parsed.multiline = true;
+        break;
+      case 'x':
+        p.parsed.extended = true;
+        break;
+      case 'A':
+        p.parsed.anchored = true;
+        break;
+      case 'E':
+        p.parsed.dollar_endonly = true;
+        break;
+      case 'G':
+        p.parsed.ungreedy = true;
+        break;
+      case 'R':
+        p.parsed.relative = true;
+        break;
+      default:
+        return b.fail(fmt::format("unsupported pcre flag '{}'", f));
     }
   }
   add_match(b, std::move(item));

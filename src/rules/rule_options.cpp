@@ -14,9 +14,12 @@ using text::trim;
 
 std::string_view family_name(KeywordFamily f) {
   switch (f) {
-    case KeywordFamily::kDicom: return "dicom";
-    case KeywordFamily::kTls: return "tls";
-    case KeywordFamily::kAny: break;
+    case KeywordFamily::kDicom:
+      return "dicom";
+    case KeywordFamily::kTls:
+      return "tls";
+    case KeywordFamily::kAny:
+      break;
   }
   return "tcp";
 }
@@ -45,17 +48,26 @@ bool parse_threshold(RuleBuilder& b, std::string_view keyword, std::string_view 
     const std::string_view arg =
         space == std::string_view::npos ? std::string_view{} : trim(part.substr(space));
     if (key == "type" && with_type) {
-      if (arg == "limit") out.type = ThresholdType::kLimit;
-      else if (arg == "threshold") out.type = ThresholdType::kThreshold;
-      else if (arg == "both") out.type = ThresholdType::kBoth;
-      else return b.fail(fmt::format("bad {} type \"{}\"", keyword, arg));
+      if (arg == "limit")
+        out.type = ThresholdType::kLimit;
+      else if (arg == "threshold")
+        out.type = ThresholdType::kThreshold;
+      else if (arg == "both")
+        out.type = ThresholdType::kBoth;
+      else
+        return b.fail(fmt::format("bad {} type \"{}\"", keyword, arg));
       type = true;
     } else if (key == "track") {
-      if (arg == "by_src") out.track = Track::kBySrc;
-      else if (arg == "by_dst") out.track = Track::kByDst;
-      else if (arg == "by_rule") out.track = Track::kByRule;
-      else if (arg == "by_both") out.track = Track::kByBoth;
-      else return b.fail(fmt::format("bad {} track \"{}\"", keyword, arg));
+      if (arg == "by_src")
+        out.track = Track::kBySrc;
+      else if (arg == "by_dst")
+        out.track = Track::kByDst;
+      else if (arg == "by_rule")
+        out.track = Track::kByRule;
+      else if (arg == "by_both")
+        out.track = Track::kByBoth;
+      else
+        return b.fail(fmt::format("bad {} track \"{}\"", keyword, arg));
       track = true;
     } else if (key == "count" || key == "seconds") {
       auto n = text::parse_unsigned(arg, UINT32_MAX);
@@ -85,7 +97,8 @@ bool RuleBuilder::require_family(KeywordFamily needed, std::string_view keyword)
     return fail(fmt::format("{} does not apply to protocol {}", keyword, family_name(of_protocol)));
   }
   if (family != KeywordFamily::kAny && family != needed) {
-    return fail(fmt::format("{} cannot be combined with {} keywords", keyword, family_name(family)));
+    return fail(
+        fmt::format("{} cannot be combined with {} keywords", keyword, family_name(family)));
   }
   family = needed;
   rule.bound_protocol = needed == KeywordFamily::kDicom ? Protocol::kDicom : Protocol::kTls;
@@ -101,7 +114,8 @@ bool unquote(std::string_view value, std::string_view keyword, std::string& out,
   for (std::size_t i = 0; i < value.size(); ++i) {
     char c = value[i];
     if (c == '\\') {
-      if (i + 1 == value.size()) return b.fail(fmt::format("{} ends with a lone backslash", keyword));
+      if (i + 1 == value.size())
+        return b.fail(fmt::format("{} ends with a lone backslash", keyword));
       c = value[++i];
       if (c != '"' && c != '\\' && c != ';' && c != ':') {
         return b.fail(fmt::format("bad escape \"\\{}\" in {}", c, keyword));
@@ -183,20 +197,30 @@ bool on_flow(RuleBuilder& b, std::string_view value) {
   if (!text::split_top_level(value, parts)) return b.fail("bad flow");
   FlowOptions flow;
   for (std::string_view part : parts) {
-    if (part == "to_server" || part == "from_client") flow.to_server = true;
-    else if (part == "to_client" || part == "from_server") flow.to_client = true;
-    else if (part == "established") flow.established = true;
-    else if (part == "not_established") flow.not_established = true;
-    else if (part == "stateless") flow.stateless = true;
-    else if (part == "only_stream") flow.only_stream = true;
-    else if (part == "no_stream") flow.no_stream = true;
-    else return b.fail(fmt::format("unknown flow option \"{}\"", part));
+    if (part == "to_server" || part == "from_client")
+      flow.to_server = true;
+    else if (part == "to_client" || part == "from_server")
+      flow.to_client = true;
+    else if (part == "established")
+      flow.established = true;
+    else if (part == "not_established")
+      flow.not_established = true;
+    else if (part == "stateless")
+      flow.stateless = true;
+    else if (part == "only_stream")
+      flow.only_stream = true;
+    else if (part == "no_stream")
+      flow.no_stream = true;
+    else
+      return b.fail(fmt::format("unknown flow option \"{}\"", part));
   }
-  if (flow.to_server && flow.to_client) return b.fail("flow cannot be both to_server and to_client");
+  if (flow.to_server && flow.to_client)
+    return b.fail("flow cannot be both to_server and to_client");
   if (flow.established && flow.not_established) {
     return b.fail("flow cannot be both established and not_established");
   }
-  if (flow.only_stream && flow.no_stream) return b.fail("flow cannot be both only_stream and no_stream");
+  if (flow.only_stream && flow.no_stream)
+    return b.fail("flow cannot be both only_stream and no_stream");
   b.rule.flow = flow;
   return true;
 }

@@ -114,17 +114,27 @@ bool parse_header(std::string_view header, const Vars& vars, Rule& rule, std::st
         f.size());
     return false;
   }
-  if (f[0] == "alert") rule.action = Action::kAlert;
-  else if (f[0] == "pass") rule.action = Action::kPass;
-  else return error = fmt::format("unknown action \"{}\"", f[0]), false;
-  if (f[1] == "tcp") rule.protocol = Protocol::kTcp;
-  else if (f[1] == "dicom") rule.protocol = Protocol::kDicom;
-  else if (f[1] == "tls") rule.protocol = Protocol::kTls;
-  else return error = fmt::format("unknown protocol \"{}\"", f[1]), false;
+  if (f[0] == "alert")
+    rule.action = Action::kAlert;
+  else if (f[0] == "pass")
+    rule.action = Action::kPass;
+  else
+    return error = fmt::format("unknown action \"{}\"", f[0]), false;
+  if (f[1] == "tcp")
+    rule.protocol = Protocol::kTcp;
+  else if (f[1] == "dicom")
+    rule.protocol = Protocol::kDicom;
+  else if (f[1] == "tls")
+    rule.protocol = Protocol::kTls;
+  else
+    return error = fmt::format("unknown protocol \"{}\"", f[1]), false;
   rule.bound_protocol = rule.protocol;
-  if (f[4] == "->") rule.direction = Direction::kToDestination;
-  else if (f[4] == "<>") rule.direction = Direction::kBoth;
-  else return error = fmt::format("bad direction \"{}\"", f[4]), false;
+  if (f[4] == "->")
+    rule.direction = Direction::kToDestination;
+  else if (f[4] == "<>")
+    rule.direction = Direction::kBoth;
+  else
+    return error = fmt::format("bad direction \"{}\"", f[4]), false;
   return parse_address_list(f[2], vars, rule.src, error) &&
          parse_port_list(f[3], vars, rule.src_ports, error) &&
          parse_address_list(f[5], vars, rule.dst, error) &&
@@ -188,7 +198,8 @@ ParseResult parse(std::string_view line, const Vars& vars) {
     return result;
   }
   const std::size_t open = line.find('(');
-  if (open == std::string_view::npos) return result.error = "missing \"(\" before the options", result;
+  if (open == std::string_view::npos)
+    return result.error = "missing \"(\" before the options", result;
   if (line.back() != ')') return result.error = "missing \")\" at the end of the rule", result;
 
   Rule rule;
@@ -221,19 +232,32 @@ ParseResult parse_rule(std::string_view line, const Vars& vars) {
 
 std::string_view buffer_name(Buffer buffer) {
   switch (buffer) {
-    case Buffer::kPayload: return "pkt_data";
-    case Buffer::kDicomCallingAe: return "dicom.calling_ae";
-    case Buffer::kDicomCalledAe: return "dicom.called_ae";
-    case Buffer::kDicomAbstractSyntax: return "dicom.abstract_syntax";
-    case Buffer::kDicomTransferSyntax: return "dicom.transfer_syntax";
-    case Buffer::kDicomImplClassUid: return "dicom.impl_class_uid";
-    case Buffer::kDicomImplVersion: return "dicom.impl_version";
-    case Buffer::kDicomSopClass: return "dicom.sop_class";
-    case Buffer::kDicomMoveDestination: return "dicom.move_destination";
-    case Buffer::kDicomQuery: return "dicom.query";
-    case Buffer::kDicomDataset: return "dicom.dataset";
-    case Buffer::kTlsSni: return "tls.sni";
-    case Buffer::kTlsCipher: return "tls.cipher";
+    case Buffer::kPayload:
+      return "pkt_data";
+    case Buffer::kDicomCallingAe:
+      return "dicom.calling_ae";
+    case Buffer::kDicomCalledAe:
+      return "dicom.called_ae";
+    case Buffer::kDicomAbstractSyntax:
+      return "dicom.abstract_syntax";
+    case Buffer::kDicomTransferSyntax:
+      return "dicom.transfer_syntax";
+    case Buffer::kDicomImplClassUid:
+      return "dicom.impl_class_uid";
+    case Buffer::kDicomImplVersion:
+      return "dicom.impl_version";
+    case Buffer::kDicomSopClass:
+      return "dicom.sop_class";
+    case Buffer::kDicomMoveDestination:
+      return "dicom.move_destination";
+    case Buffer::kDicomQuery:
+      return "dicom.query";
+    case Buffer::kDicomDataset:
+      return "dicom.dataset";
+    case Buffer::kTlsSni:
+      return "tls.sni";
+    case Buffer::kTlsCipher:
+      return "tls.cipher";
   }
   return "unknown";
 }

@@ -61,7 +61,8 @@ TEST(RuleFile, SidsAreUniqueAcrossFiles) {
 
 TEST(RuleFile, ContinuationAtEndOfFileAndOverlongJoinedRule) {
   RuleSet set;
-  load_rule_text("alert tcp any any -> any any (sid:1; \\\n)\\", "c.rules", testing::test_vars(), set);
+  load_rule_text("alert tcp any any -> any any (sid:1; \\\n)\\", "c.rules", testing::test_vars(),
+                 set);
   EXPECT_EQ(set.loaded, 1u);
   EXPECT_TRUE(set.errors.empty());
   std::string long_rule = "alert tcp any any -> any any (msg:\"";
@@ -115,18 +116,18 @@ TEST_F(RuleFileOnDisk, LoadsAFileAndReportsUnreadableOnes) {
   EXPECT_EQ(set.loaded, 1u);
   EXPECT_FALSE(load_rule_file((dir_ / "missing.rules").string(), testing::test_vars(), set));
   EXPECT_FALSE(load_rule_file(dir_.string(), testing::test_vars(), set));
-  EXPECT_EQ(set.errors,
-            (std::vector<std::string>{
-                (dir_ / "missing.rules").string() + ": cannot open: No such file or directory",
-                dir_.string() + ": is a directory"}));
+  EXPECT_EQ(set.errors, (std::vector<std::string>{(dir_ / "missing.rules").string() +
+                                                      ": cannot open: No such file or directory",
+                                                  dir_.string() + ": is a directory"}));
   EXPECT_EQ(set.failed, 0u);
 }
 
 TEST_F(RuleFileOnDisk, TestRulesCleanFileExitsZero) {
-  const std::string a = write("a.rules",
-                              "alert dicom $EXTERNAL_NET any -> $HOME_NET $DICOM_PORTS "
-                              "(msg:\"x\"; dicom.user_identity:none; sid:1;)\n"
-                              "alert tls any any -> any $DICOM_TLS_PORTS (tls.version:<1.2; sid:2;)\n");
+  const std::string a =
+      write("a.rules",
+            "alert dicom $EXTERNAL_NET any -> $HOME_NET $DICOM_PORTS "
+            "(msg:\"x\"; dicom.user_identity:none; sid:1;)\n"
+            "alert tls any any -> any $DICOM_TLS_PORTS (tls.version:<1.2; sid:2;)\n");
   const std::string b = write("b.rules", "alert tcp any any -> $PACS_NET any (sid:3;)\n");
   const Result r = run(fmt::format("--test-rules -S {} -S {}", a, b));
   EXPECT_EQ(r.status, 0) << r.output;
@@ -140,15 +141,16 @@ TEST_F(RuleFileOnDisk, TestRulesWithErrorsExitsOne) {
   const Result r = run(fmt::format("--test-rules -S {}", a));
   EXPECT_EQ(r.status, 1);
   EXPECT_EQ(r.output, fmt::format("dicomsentry: {}:2: bad port range 70000\n"
-                                  "1 rules loaded, 1 failed\n", a));
+                                  "1 rules loaded, 1 failed\n",
+                                  a));
 }
 
 TEST_F(RuleFileOnDisk, TestRulesMissingFileExitsOne) {
   const Result r = run(fmt::format("--test-rules -S {}", (dir_ / "none.rules").string()));
   EXPECT_EQ(r.status, 1);
-  EXPECT_EQ(r.output,
-            fmt::format("dicomsentry: {}: cannot open: No such file or directory\n"
-                        "0 rules loaded, 0 failed\n", (dir_ / "none.rules").string()));
+  EXPECT_EQ(r.output, fmt::format("dicomsentry: {}: cannot open: No such file or directory\n"
+                                  "0 rules loaded, 0 failed\n",
+                                  (dir_ / "none.rules").string()));
 }
 
 TEST_F(RuleFileOnDisk, TestRulesWithoutRulesIsAUsageError) {

@@ -84,9 +84,9 @@ TEST(RuleHeader, ProtocolsAndAny) {
 }
 
 TEST(RuleHeader, WhitespaceInsideListsAndAroundTokens) {
-  Rule r = parse_ok("  alert\ttcp [10.0.0.0/8, 172.16.0.0/12]  any -> any [104, 11112] ( sid:1; )  ");
-  EXPECT_EQ(r.src.entries,
-            (std::vector<AddressEntry>{v4("10.0.0.0", 8), v4("172.16.0.0", 12)}));
+  Rule r =
+      parse_ok("  alert\ttcp [10.0.0.0/8, 172.16.0.0/12]  any -> any [104, 11112] ( sid:1; )  ");
+  EXPECT_EQ(r.src.entries, (std::vector<AddressEntry>{v4("10.0.0.0", 8), v4("172.16.0.0", 12)}));
   EXPECT_EQ(r.dst_ports.ranges, (std::vector<PortRange>{{104, 104, false}, {11112, 11112, false}}));
 }
 
@@ -118,8 +118,10 @@ TEST(RuleHeader, Variables) {
             (std::vector<AddressEntry>{v4("10.0.0.0", 8, true), v4("192.168.0.0", 16, true)}));
   EXPECT_EQ(addresses("[$PACS_NET,!10.20.0.9]"),
             (std::vector<AddressEntry>{v4("10.20.0.0", 24), v4("10.20.0.9", 32, true)}));
-  EXPECT_EQ(ports("$DICOM_PORTS"), (std::vector<PortRange>{{104, 104, false}, {11112, 11112, false}}));
-  EXPECT_EQ(ports("!$DICOM_PORTS"), (std::vector<PortRange>{{104, 104, true}, {11112, 11112, true}}));
+  EXPECT_EQ(ports("$DICOM_PORTS"),
+            (std::vector<PortRange>{{104, 104, false}, {11112, 11112, false}}));
+  EXPECT_EQ(ports("!$DICOM_PORTS"),
+            (std::vector<PortRange>{{104, 104, true}, {11112, 11112, true}}));
   Rule r = parse_ok("alert dicom $EXTERNAL_NET any -> $HOME_NET $DICOM_PORTS (sid:1;)");
   EXPECT_EQ(r.dst_ports.ranges.size(), 2u);
   EXPECT_EQ(r.src.entries.size(), 2u);
@@ -129,8 +131,7 @@ TEST(RuleHeader, Variables) {
 TEST(RuleHeader, AnyInsideAListStillAdmitsEverything) {
   EXPECT_EQ(addresses("[any,10.0.0.0/8]"),
             (std::vector<AddressEntry>{v4("10.0.0.0", 8), v4("0.0.0.0", 0), v6("::", 0)}));
-  EXPECT_TRUE(addresses("[any,!10.0.0.0/8]") ==
-              std::vector<AddressEntry>{v4("10.0.0.0", 8, true)});
+  EXPECT_TRUE(addresses("[any,!10.0.0.0/8]") == std::vector<AddressEntry>{v4("10.0.0.0", 8, true)});
   EXPECT_EQ(ports("[any,104]"), (std::vector<PortRange>{{104, 104, false}, {0, 65535, false}}));
 }
 
@@ -177,7 +178,8 @@ TEST(RuleHeader, AddressErrors) {
 
 TEST(RuleHeader, ListEntryCap) {
   std::string big = "[";
-  for (std::size_t i = 0; i <= kMaxListEntries; ++i) big += (i ? ",1.1.1." : "1.1.1.") + std::to_string(i % 256);
+  for (std::size_t i = 0; i <= kMaxListEntries; ++i)
+    big += (i ? ",1.1.1." : "1.1.1.") + std::to_string(i % 256);
   big += "]";
   EXPECT_EQ(address_error(big), "address list has more than 1024 entries");
 }
@@ -203,8 +205,9 @@ TEST(RuleHeader, HeaderErrors) {
   EXPECT_EQ(parse_error("drop tcp any any -> any any (sid:1;)"), "unknown action \"drop\"");
   EXPECT_EQ(parse_error("alert udp any any -> any any (sid:1;)"), "unknown protocol \"udp\"");
   EXPECT_EQ(parse_error("alert tcp any any <- any any (sid:1;)"), "bad direction \"<-\"");
-  EXPECT_EQ(parse_error("alert tcp any any -> any (sid:1;)"),
-            "header needs 7 fields (action protocol source port direction destination port), got 6");
+  EXPECT_EQ(
+      parse_error("alert tcp any any -> any (sid:1;)"),
+      "header needs 7 fields (action protocol source port direction destination port), got 6");
   EXPECT_EQ(parse_error("alert tcp [any any -> any any (sid:1;)"),
             "unbalanced brackets in the rule header");
   EXPECT_EQ(parse_error("alert tcp any any -> any any sid:1;"), "missing \"(\" before the options");
@@ -214,7 +217,8 @@ TEST(RuleHeader, HeaderErrors) {
             "missing \")\" at the end of the rule");
   EXPECT_EQ(parse_error("   "), "empty rule");
   EXPECT_EQ(parse_error("alert tcp any 99999 -> any any (sid:1;)"), "bad port range 99999");
-  EXPECT_EQ(parse_error("alert tcp 300.1.1.1 any -> any any (sid:1;)"), "bad address \"300.1.1.1\"");
+  EXPECT_EQ(parse_error("alert tcp 300.1.1.1 any -> any any (sid:1;)"),
+            "bad address \"300.1.1.1\"");
 }
 
 TEST(RuleHeader, LengthCap) {

@@ -16,9 +16,9 @@ std::string dicom_rule(std::string_view options) {
 }
 
 ValueCondition only_condition(std::string_view options, bool tls = false) {
-  const Rule r = testing::parse_ok(tls ? "alert tls any any -> any any (" + std::string(options) +
-                                             " sid:1;)"
-                                       : dicom_rule(options));
+  const Rule r =
+      testing::parse_ok(tls ? "alert tls any any -> any any (" + std::string(options) + " sid:1;)"
+                            : dicom_rule(options));
   EXPECT_EQ(r.conditions.size(), 1u) << options;
   return r.conditions.empty() ? ValueCondition{} : r.conditions[0];
 }
@@ -46,9 +46,9 @@ TEST(RuleKeywords, UserIdentity) {
 
 TEST(RuleKeywords, AssocState) {
   using dicom::AssociationState;
-  const ValueCondition c =
-      only_condition("dicom.assoc_state:accepted,established,rejected,aborted,released,"
-                     "releasing,requested,incomplete,midstream;");
+  const ValueCondition c = only_condition(
+      "dicom.assoc_state:accepted,established,rejected,aborted,released,"
+      "releasing,requested,incomplete,midstream;");
   EXPECT_EQ(c.keyword, ValueKeyword::kDicomAssocState);
   EXPECT_EQ(c.values,
             codes({int(AssociationState::kEstablished), int(AssociationState::kEstablished),
@@ -121,10 +121,11 @@ TEST(RuleKeywords, StatusNumbers) {
 
 TEST(RuleKeywords, StatusCategories) {
   using dicom::StatusCategory;
-  const std::pair<const char*, StatusCategory> cases[] = {
-      {"success", StatusCategory::kSuccess}, {"warning", StatusCategory::kWarning},
-      {"failure", StatusCategory::kFailure}, {"cancel", StatusCategory::kCancel},
-      {"Pending", StatusCategory::kPending}};
+  const std::pair<const char*, StatusCategory> cases[] = {{"success", StatusCategory::kSuccess},
+                                                          {"warning", StatusCategory::kWarning},
+                                                          {"failure", StatusCategory::kFailure},
+                                                          {"cancel", StatusCategory::kCancel},
+                                                          {"Pending", StatusCategory::kPending}};
   for (const auto& [name, category] : cases) {
     const ValueCondition c = only_condition(std::string("dicom.status:") + name + ";");
     ASSERT_TRUE(c.category.has_value()) << name;
@@ -151,10 +152,14 @@ TEST(RuleKeywords, TlsVersion) {
     NumericCondition expected;
   };
   const Case cases[] = {
-      {"1.2", {CompareOp::kEq, 0x0303, 0x0303}},  {"<1.2", {CompareOp::kLt, 0x0303, 0x0303}},
-      {">=1.3", {CompareOp::kGe, 0x0304, 0x0304}}, {"!1.0", {CompareOp::kNe, 0x0301, 0x0301}},
-      {"1.1", {CompareOp::kEq, 0x0302, 0x0302}},  {"sslv3", {CompareOp::kEq, 0x0300, 0x0300}},
-      {"SSL3", {CompareOp::kEq, 0x0300, 0x0300}}, {"0x0303", {CompareOp::kEq, 0x0303, 0x0303}},
+      {"1.2", {CompareOp::kEq, 0x0303, 0x0303}},
+      {"<1.2", {CompareOp::kLt, 0x0303, 0x0303}},
+      {">=1.3", {CompareOp::kGe, 0x0304, 0x0304}},
+      {"!1.0", {CompareOp::kNe, 0x0301, 0x0301}},
+      {"1.1", {CompareOp::kEq, 0x0302, 0x0302}},
+      {"sslv3", {CompareOp::kEq, 0x0300, 0x0300}},
+      {"SSL3", {CompareOp::kEq, 0x0300, 0x0300}},
+      {"0x0303", {CompareOp::kEq, 0x0303, 0x0303}},
       {"1.0-1.1", {CompareOp::kRange, 0x0301, 0x0302}},
   };
   for (const Case& k : cases) {
@@ -172,18 +177,23 @@ TEST(RuleKeywords, TlsVersion) {
 TEST(RuleKeywords, ProtocolFamilies) {
   EXPECT_EQ(parse_error("alert tls any any -> any any (dicom.command:C-ECHO; sid:1;)"),
             "dicom.command does not apply to protocol tls");
-  EXPECT_EQ(parse_error(dicom_rule("tls.version:1.2;")), "tls.version does not apply to protocol dicom");
-  EXPECT_EQ(parse_error("alert tcp any any -> any any (tls.version:1.2; dicom.command:C-ECHO; sid:1;)"),
-            "dicom.command cannot be combined with tls keywords");
+  EXPECT_EQ(parse_error(dicom_rule("tls.version:1.2;")),
+            "tls.version does not apply to protocol dicom");
+  EXPECT_EQ(
+      parse_error("alert tcp any any -> any any (tls.version:1.2; dicom.command:C-ECHO; sid:1;)"),
+      "dicom.command cannot be combined with tls keywords");
   // tcp rules take either family and are bound to it.
-  const Rule dicom = testing::parse_ok("alert tcp any any -> any any (dicom.command:C-ECHO; sid:1;)");
+  const Rule dicom =
+      testing::parse_ok("alert tcp any any -> any any (dicom.command:C-ECHO; sid:1;)");
   EXPECT_EQ(dicom.conditions.size(), 1u);
   EXPECT_EQ(dicom.protocol, Protocol::kTcp);
   EXPECT_EQ(dicom.bound_protocol, Protocol::kDicom);
-  const Rule tls = testing::parse_ok("alert tcp any any -> any any (tls.sni; content:\"x\"; sid:1;)");
+  const Rule tls =
+      testing::parse_ok("alert tcp any any -> any any (tls.sni; content:\"x\"; sid:1;)");
   EXPECT_EQ(tls.bound_protocol, Protocol::kTls);
-  EXPECT_EQ(testing::parse_ok("alert tcp any any -> any any (content:\"x\"; sid:1;)").bound_protocol,
-            Protocol::kTcp);
+  EXPECT_EQ(
+      testing::parse_ok("alert tcp any any -> any any (content:\"x\"; sid:1;)").bound_protocol,
+      Protocol::kTcp);
   EXPECT_EQ(testing::parse_ok("alert dicom any any -> any any (sid:1;)").bound_protocol,
             Protocol::kDicom);
   EXPECT_EQ(testing::parse_ok("alert tls any any -> any any (sid:1;)").bound_protocol,

@@ -36,9 +36,9 @@ TEST(RuleContent, OnlyHexAndSemicolonInQuotes) {
 }
 
 TEST(RuleContent, NegationAndModifiers) {
-  const Rule r = parse_ok(tcp_rule(
-      "content:!\"ECHOSCU\"; nocase; offset:4; depth:20; fast_pattern; "
-      "content:\"B\"; distance:-2; within:10; sid:1;"));
+  const Rule r =
+      parse_ok(tcp_rule("content:!\"ECHOSCU\"; nocase; offset:4; depth:20; fast_pattern; "
+                        "content:\"B\"; distance:-2; within:10; sid:1;"));
   ASSERT_EQ(r.matches.size(), 2u);
   const ContentMatch& a = r.matches[0].content;
   EXPECT_EQ(a.bytes, "ECHOSCU");
@@ -60,7 +60,8 @@ TEST(RuleContent, Errors) {
   EXPECT_EQ(parse_error(tcp_rule("content:\"|41 4\"; sid:1;")), "unterminated |hex| in content");
   EXPECT_EQ(parse_error(tcp_rule("content:\"|41 4|\"; sid:1;")),
             "odd number of hex digits in |hex| content");
-  EXPECT_EQ(parse_error(tcp_rule("content:\"|4G|\"; sid:1;")), "bad character 'G' in |hex| content");
+  EXPECT_EQ(parse_error(tcp_rule("content:\"|4G|\"; sid:1;")),
+            "bad character 'G' in |hex| content");
   EXPECT_EQ(parse_error(tcp_rule("content:\"\"; sid:1;")), "empty content");
   EXPECT_EQ(parse_error(tcp_rule("content:\"||\"; sid:1;")), "empty content");
   EXPECT_EQ(parse_error(tcp_rule("content:abc; sid:1;")), "content needs a quoted string");
@@ -75,8 +76,10 @@ TEST(RuleContent, ModifierErrors) {
   EXPECT_EQ(parse_error(tcp_rule("distance:4; sid:1;")), "distance needs a preceding content");
   EXPECT_EQ(parse_error(tcp_rule("within:4; sid:1;")), "within needs a preceding content");
   EXPECT_EQ(parse_error(tcp_rule("nocase; sid:1;")), "nocase needs a preceding content");
-  EXPECT_EQ(parse_error(tcp_rule("fast_pattern; sid:1;")), "fast_pattern needs a preceding content");
-  EXPECT_EQ(parse_error(tcp_rule("pcre:\"/a/\"; nocase; sid:1;")), "nocase needs a preceding content");
+  EXPECT_EQ(parse_error(tcp_rule("fast_pattern; sid:1;")),
+            "fast_pattern needs a preceding content");
+  EXPECT_EQ(parse_error(tcp_rule("pcre:\"/a/\"; nocase; sid:1;")),
+            "nocase needs a preceding content");
   EXPECT_EQ(parse_error(tcp_rule("content:\"a\"; nocase:1; sid:1;")), "nocase takes no value");
   EXPECT_EQ(parse_error(tcp_rule("content:\"a\"; nocase; nocase; sid:1;")),
             "nocase given twice for one content");
@@ -165,17 +168,20 @@ TEST(RuleStickyBuffers, EveryBufferKeyword) {
     EXPECT_EQ(r.matches[0].buffer, buffer) << name;
     EXPECT_EQ(buffer_name(buffer), name);
     // A tcp rule may use them too (it becomes a DICOM rule); a tls rule may not.
-    EXPECT_EQ(parse_ok(std::string("alert tcp any any -> any any (") + name +
-                       "; content:\"x\"; sid:1;)").matches[0].buffer, buffer);
+    EXPECT_EQ(
+        parse_ok(std::string("alert tcp any any -> any any (") + name + "; content:\"x\"; sid:1;)")
+            .matches[0]
+            .buffer,
+        buffer);
     EXPECT_EQ(parse_error(std::string("alert tls any any -> any any (") + name +
                           "; content:\"x\"; sid:1;)"),
               std::string(name) + " does not apply to protocol tls");
   }
   const std::pair<const char*, Buffer> tls[] = {{"tls.sni", Buffer::kTlsSni},
-                                                 {"tls.cipher", Buffer::kTlsCipher}};
+                                                {"tls.cipher", Buffer::kTlsCipher}};
   for (const auto& [name, buffer] : tls) {
-    const Rule r = parse_ok(std::string("alert tls any any -> any any (") + name +
-                            "; content:\"x\"; sid:1;)");
+    const Rule r =
+        parse_ok(std::string("alert tls any any -> any any (") + name + "; content:\"x\"; sid:1;)");
     EXPECT_EQ(r.matches[0].buffer, buffer) << name;
     EXPECT_EQ(buffer_name(buffer), name);
     EXPECT_EQ(parse_error(std::string("alert dicom any any -> any any (") + name +

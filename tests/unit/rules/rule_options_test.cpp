@@ -11,10 +11,11 @@ using testing::parse_ok;
 using testing::tcp_rule;
 
 TEST(RuleOptions, Meta) {
-  Rule r = parse_ok(tcp_rule(
-      "msg:\"DICOM \\\"quoted\\\" a\\;b c\\\\d e:f\"; sid:2000001; rev:3; classtype:policy-violation; "
-      "priority:2; reference:cve,2019-11687; reference:url,dicom.nema.org/x; "
-      "metadata:created_at 2026_12_01, hygiene segmenting; metadata:tag x;"));
+  Rule r =
+      parse_ok(tcp_rule("msg:\"DICOM \\\"quoted\\\" a\\;b c\\\\d e:f\"; sid:2000001; rev:3; "
+                        "classtype:policy-violation; "
+                        "priority:2; reference:cve,2019-11687; reference:url,dicom.nema.org/x; "
+                        "metadata:created_at 2026_12_01, hygiene segmenting; metadata:tag x;"));
   EXPECT_EQ(r.msg, "DICOM \"quoted\" a;b c\\d e:f");
   EXPECT_EQ(r.sid, 2000001u);
   EXPECT_EQ(r.rev, 3u);
@@ -122,7 +123,8 @@ TEST(RuleOptions, AppLayerProtocol) {
   EXPECT_EQ(r.app_layer->protocol, "failed");
   EXPECT_FALSE(r.app_layer->negated);
   EXPECT_EQ(parse_ok(tcp_rule("app-layer-protocol:tls; sid:1;")).app_layer->protocol, "tls");
-  EXPECT_EQ(parse_ok(tcp_rule("app-layer-protocol:unknown; sid:1;")).app_layer->protocol, "unknown");
+  EXPECT_EQ(parse_ok(tcp_rule("app-layer-protocol:unknown; sid:1;")).app_layer->protocol,
+            "unknown");
   EXPECT_EQ(parse_error(tcp_rule("app-layer-protocol:http; sid:1;")),
             "unknown app-layer protocol \"http\"");
   EXPECT_EQ(parse_error(tcp_rule("app-layer-protocol:tls; app-layer-protocol:dicom; sid:1;")),
@@ -130,7 +132,8 @@ TEST(RuleOptions, AppLayerProtocol) {
 }
 
 TEST(RuleOptions, Threshold) {
-  Rule r = parse_ok(tcp_rule("threshold: type threshold, track by_src, count 10, seconds 60; sid:1;"));
+  Rule r =
+      parse_ok(tcp_rule("threshold: type threshold, track by_src, count 10, seconds 60; sid:1;"));
   ASSERT_TRUE(r.threshold.has_value());
   EXPECT_EQ(r.threshold->type, ThresholdType::kThreshold);
   EXPECT_EQ(r.threshold->track, Track::kBySrc);
@@ -160,8 +163,9 @@ TEST(RuleOptions, ThresholdErrors) {
             "threshold needs type, track, count and seconds");
   EXPECT_EQ(parse_error(tcp_rule("threshold:type maybe, track by_src, count 1, seconds 1; sid:1;")),
             "bad threshold type \"maybe\"");
-  EXPECT_EQ(parse_error(tcp_rule("threshold:type limit, track by_host, count 1, seconds 1; sid:1;")),
-            "bad threshold track \"by_host\"");
+  EXPECT_EQ(
+      parse_error(tcp_rule("threshold:type limit, track by_host, count 1, seconds 1; sid:1;")),
+      "bad threshold track \"by_host\"");
   EXPECT_EQ(parse_error(tcp_rule("threshold:type limit, track by_src, count 0, seconds 1; sid:1;")),
             "bad threshold count \"0\"");
   EXPECT_EQ(parse_error(tcp_rule("threshold:type limit, track by_src, count 1, seconds x; sid:1;")),
