@@ -164,5 +164,19 @@ TEST_F(RuleFileOnDisk, DicomPortOptionFeedsTheVariable) {
   EXPECT_EQ(run(fmt::format("--dicom-ports 4242,104 --test-rules -S {}", a)).status, 0);
 }
 
+TEST_F(RuleFileOnDisk, ARunWithRulesReportsThemAndStillInspects) {
+  const std::string a = write("a.rules",
+                              "alert tcp any any -> any any (sid:1;)\n"
+                              "alert tcp any any -> any any (sid:1;)\n");
+  const std::string eve = (dir_ / "eve.json").string();
+  const Result r =
+      run(fmt::format("-r {}/echoscu.pcap --eve {} -S {}", DICOMSENTRY_PCAP_DIR, eve, a));
+  EXPECT_EQ(r.status, 0) << r.output;
+  EXPECT_EQ(r.output, fmt::format("dicomsentry: {0}:2: duplicate sid 1 (first at {0}:1)\n"
+                                  "dicomsentry: 1 rules loaded, 1 failed (not evaluated yet)\n",
+                                  a));
+  EXPECT_GT(fs::file_size(eve), 0u);
+}
+
 }  // namespace
 }  // namespace dicomsentry::rules
