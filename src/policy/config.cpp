@@ -140,7 +140,8 @@ void Loader::add_cidrs(const YAML::Node& node, std::string_view what, std::vecto
       const RawGroup& group = group_reference(item, true);
       const std::vector<Cidr>& cidrs = config_.address_groups[group.index].cidrs;
       if (out->size() + cidrs.size() > kMaxListItems)
-        fail(item.mark, fmt::format("{} has more than {} networks", what, kMaxListItems));
+        fail(item.mark,
+             fmt::format("more than {} items in {} (groups expanded)", kMaxListItems, what));
       out->insert(out->end(), cidrs.begin(), cidrs.end());
       continue;
     }
@@ -149,7 +150,8 @@ void Loader::add_cidrs(const YAML::Node& node, std::string_view what, std::vecto
       fail(item.mark, fmt::format("'{}' in {}: {}", text, what, cidr_error_text(parsed.error)));
     }
     if (out->size() >= kMaxListItems)
-      fail(item.mark, fmt::format("{} has more than {} networks", what, kMaxListItems));
+      fail(item.mark,
+           fmt::format("more than {} items in {} (groups expanded)", kMaxListItems, what));
     out->push_back(parsed.cidr);
   }
 }
@@ -172,7 +174,8 @@ void Loader::add_ports(const YAML::Node& node, std::string_view what, std::vecto
       const RawGroup& group = group_reference(item, false);
       const std::vector<PortRange>& ranges = config_.port_groups[group.index].ranges;
       if (out->size() + ranges.size() > kMaxListItems)
-        fail(item.mark, fmt::format("{} has more than {} ports", what, kMaxListItems));
+        fail(item.mark,
+             fmt::format("more than {} items in {} (groups expanded)", kMaxListItems, what));
       out->insert(out->end(), ranges.begin(), ranges.end());
       continue;
     }
@@ -192,7 +195,8 @@ void Loader::add_ports(const YAML::Node& node, std::string_view what, std::vecto
     if (range.last < range.first)
       fail(item.mark, fmt::format("'{}' in {}: the range ends before it starts", text, what));
     if (out->size() >= kMaxListItems)
-      fail(item.mark, fmt::format("{} has more than {} ports", what, kMaxListItems));
+      fail(item.mark,
+           fmt::format("more than {} items in {} (groups expanded)", kMaxListItems, what));
     out->push_back(range);
   }
 }

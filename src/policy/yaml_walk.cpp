@@ -66,7 +66,7 @@ std::vector<std::pair<YamlItem, YAML::Node>> YamlWalk::mapping(
                                  seen->second));
     }
     if (out.size() >= kMaxListItems)
-      fail(key.mark, fmt::format("{} has more than {} keys", what, kMaxListItems));
+      fail(key.mark, fmt::format("more than {} keys in {}", kMaxListItems, what));
     out.emplace_back(std::move(key), it->second);
   }
   return out;
@@ -83,7 +83,7 @@ std::vector<YamlItem> YamlWalk::items(const YAML::Node& node, std::string_view w
              fmt::format("an item of {} must be a scalar, not {}", what, node_kind(*it)));
       }
       if (out.size() >= kMaxListItems)
-        fail(it->Mark(), fmt::format("{} has more than {} items", what, kMaxListItems));
+        fail(it->Mark(), fmt::format("more than {} items in {}", kMaxListItems, what));
       out.push_back({it->Scalar(), it->Mark()});
     }
   } else if (node.IsScalar()) {
@@ -97,7 +97,7 @@ std::vector<YamlItem> YamlWalk::items(const YAML::Node& node, std::string_view w
         const std::string_view piece = trim(text.substr(start, comma - start));
         if (piece.empty()) fail(node.Mark(), fmt::format("{} has an empty item", what));
         if (out.size() >= kMaxListItems)
-          fail(node.Mark(), fmt::format("{} has more than {} items", what, kMaxListItems));
+          fail(node.Mark(), fmt::format("more than {} items in {}", kMaxListItems, what));
         out.push_back({std::string(piece), node.Mark()});
         start = comma + 1;
       }

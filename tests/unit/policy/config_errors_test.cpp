@@ -323,13 +323,41 @@ TEST(PolicyConfigErrors, AliasExpansionIsBounded) {
   EXPECT_EQ(r.error.reason, "the config expands to more than 262144 nodes (aliases?)");
 }
 
+TEST(PolicyConfigErrors, TooManyPolicyEntries) {
+  std::string text = "policy:\n";
+  for (std::size_t i = 0; i <= kMaxPolicyEntries; ++i) {
+    text += fmt::format("  - {{name: e{}, from: any, to: any}}\n", i);
+  }
+  const LoadResult r = load_config(text, "p.yaml");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.text(), "p.yaml:4098:5: more than 4096 policy entries");
+}
+
+TEST(PolicyConfigErrors, TooManyKeys) {
+  std::string text = "zones:\n";
+  for (std::size_t i = 0; i <= kMaxListItems; ++i) text += fmt::format("  z{}: x\n", i);
+  const LoadResult r = load_config(text, "p.yaml");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.text(), "p.yaml:65538:3: more than 65536 keys in 'zones'");
+}
+
+TEST(PolicyConfigErrors, ExpandedGroupsAreBounded) {
+  std::string text = "vars:\n  address-groups:\n    G: [";
+  for (int i = 0; i < 40000; ++i) text += i ? ",10.0.0.1" : "10.0.0.1";
+  text += "]\nzones:\n  z: {networks: [$G, $G]}\n";
+  const LoadResult r = load_config(text, "p.yaml");
+  EXPECT_FALSE(r.ok);
+  EXPECT_EQ(r.error.text(),
+            "p.yaml:5:22: more than 65536 items in the networks of zone 'z' (groups expanded)");
+}
+
 TEST(PolicyConfigErrors, ListItemsAreBounded) {
   std::string text = "dicom_ports: [";
   for (std::size_t i = 0; i <= kMaxListItems; ++i) text += i ? ",1" : "1";
   text += "]\n";
   const LoadResult r = load_config(text, "p.yaml");
   EXPECT_FALSE(r.ok);
-  EXPECT_EQ(r.error.reason, "'dicom_ports' has more than 65536 items");
+  EXPECT_EQ(r.error.reason, "more than 65536 items in 'dicom_ports'");
 }
 
 }  // namespace
