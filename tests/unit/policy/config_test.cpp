@@ -42,7 +42,7 @@ TEST(PolicyConfig, DefaultConfigLoads) {
   EXPECT_EQ(c.find_zone("ris"), 3);
   EXPECT_EQ(c.find_zone("nowhere"), kNoZone);
 
-  ASSERT_EQ(c.policy.size(), 5u);
+  ASSERT_EQ(c.policy.size(), 6u);
   const PolicyEntry& store = c.policy[0];
   EXPECT_EQ(store.name, "modality-store-to-pacs");
   EXPECT_EQ(store.from, 1);
@@ -65,6 +65,11 @@ TEST(PolicyConfig, DefaultConfigLoads) {
   EXPECT_TRUE(c.policy[3].allow_non_dicom);
   EXPECT_TRUE(c.policy[3].any_sop_class);
   EXPECT_EQ(c.policy[4].calling_ae, (std::vector<std::string>{"PACS_STORE"}));
+  const PolicyEntry& commitment = c.policy[5];
+  EXPECT_EQ(commitment.name, "pacs-commitment-reports");
+  EXPECT_EQ(commitment.from, 0);
+  EXPECT_EQ(commitment.to, 1);
+  EXPECT_EQ(commitment.sop_classes, (std::vector<UidPattern>{{"1.2.840.10008.1.20.1", false}}));
 }
 
 TEST(PolicyConfig, EmptyDocumentIsAnEmptyConfig) {

@@ -338,5 +338,61 @@ TEST_F(PolicyCheck, ZoneMatrix) {
   EXPECT_EQ(cells, expected);
 }
 
+// The shipped default config makes the decisions its comments promise.
+TEST(DefaultPolicy, Decisions) {
+  const LoadResult r =
+      load_config_file(std::string(DICOMSENTRY_PCAP_DIR) + "/../rules/dicomsentry.yaml");
+  ASSERT_TRUE(r.ok) << r.error.text();
+  const PolicyChecker checker(r.config);
+  auto at = [](std::string_view ip) {
+    Endpoint e;
+    e.ip = *parse_ip(ip, &e.ip_version);
+    return e;
+  };
+  const std::vector<std::string> ct{"1.2.840.10008.5.1.4.1.1.2"};
+  const std::vector<std::string> find{"1.2.840.10008.5.1.4.1.2.2.1"};
+  AssociationFacts store;
+  store.client = at("10.30.1.9");
+  store.server = at("10.20.0.4");
+  store.server_port = 104;
+  store.calling_ae = "CT_ROOM1";
+  store.called_ae = "PACS_STORE";
+  store.sop_classes = ct;
+  PolicyVerdict v = checker.check_association(store);
+  EXPECT_TRUE(v.allowed) << v.text;
+  ASSERT_NE(v.entry, nullptr);
+  EXPECT_EQ(v.entry->name, "modality-store-to-pacs");
+
+  AssociationFacts query = store;  // a workstation querying in plaintext on 104
+  query.client = at("10.40.2.2");
+  query.called_ae = "PACS_QR";
+  query.sop_classes = find;
+  v = checker.check_association(query);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.reason, PolicyReason::kPort);
+  EXPECT_EQ(v.text,
+            "server port 104 is not among the ports of policy entry 'workstation-query-retrieve'");
+  query.server_port = 2762;
+  query.tls = true;
+  query.user_identity_type = 1;
+  v = checker.check_association(query);
+  EXPECT_TRUE(v.allowed) << v.text;
+
+  AssociationFacts harvest = query;  // a modality querying the archive
+  harvest.client = at("10.30.1.9");
+  v = checker.check_association(harvest);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.text,
+            "called AE title 'PACS_QR' is not allowed by policy entry 'modality-store-to-pacs'");
+
+  FlowFacts ssh;
+  ssh.client = at("10.30.1.9");
+  ssh.server = at("10.40.2.2");
+  ssh.server_port = 22;
+  v = checker.check_flow(ssh);
+  EXPECT_FALSE(v.allowed);
+  EXPECT_EQ(v.text, "no policy entry allows modalities -> workstations");
+}
+
 }  // namespace
 }  // namespace dicomsentry::policy
