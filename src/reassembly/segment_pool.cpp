@@ -81,26 +81,32 @@ void SegmentPool::release_extra(StreamExtra* extra) {
     release_segment(segment);
     segment = next;
   }
-  if (extra->stash != nullptr) {
-    in_use_ -= extra->stash_capacity;
-    ::operator delete(extra->stash);
-  }
+  if (extra->stash != nullptr) free_stash(extra->stash, extra->stash_capacity);
   extra->~StreamExtra();
   in_use_ -= kExtraBlock;
   extra_free_ = new (extra) FreeBlock{extra_free_};
 }
 
+void SegmentPool::free_stash(std::byte* stash, std::uint32_t capacity) {
+  in_use_ -= capacity;
+  if (capacity == kSmallStash) {
+    small_stash_free_ = new (stash) FreeBlock{small_stash_free_};
+  } else {
+    ::operator delete(stash);
+  }
+}
+
 bool SegmentPool::reserve_stash(StreamExtra& extra, std::uint32_t capacity) {
   if (capacity <= extra.stash_capacity) return true;
   // Grow geometrically from a header-sized start so repeated small needs do not reallocate.
-  const std::uint32_t grown = std::max<std::uint32_t>(capacity, std::max(64u, extra.stash_capacity * 2));
+  const std::uint32_t grown =
+      std::max<std::uint32_t>(capacity, std::max(kSmallStash, extra.stash_capacity * 2));
   if (in_use_ - extra.stash_capacity + grown > memcap_) return false;
-  auto* bigger = static_cast<std::byte*>(::operator new(grown));
+  auto* bigger = grown == kSmallStash
+                     ? static_cast<std::byte*>(take_block(kSmallStash, small_stash_free_))
+                     : static_cast<std::byte*>(::operator new(grown));
   if (extra.stash_size > 0) std::copy_n(extra.stash, extra.stash_size, bigger);
-  if (extra.stash != nullptr) {
-    in_use_ -= extra.stash_capacity;
-    ::operator delete(extra.stash);
-  }
+  if (extra.stash != nullptr) free_stash(extra.stash, extra.stash_capacity);
   extra.stash = bigger;
   extra.stash_capacity = grown;
   charge(grown);

@@ -66,6 +66,10 @@ class SegmentPool {
   static constexpr std::size_t kBlocksPerSlab = 32;
 
   void* take_block(std::size_t block_size, FreeBlock*& free_list);
+  void free_stash(std::byte* stash, std::uint32_t capacity);
+  // The stash size most needs fit: a PDU or PDV header, a TLS record header. Pooled, so a
+  // header split across segments costs no heap allocation.
+  static constexpr std::uint32_t kSmallStash = 64;
   void charge(std::uint64_t bytes);
 
   std::uint64_t memcap_;
@@ -73,6 +77,7 @@ class SegmentPool {
   std::uint64_t high_water_ = 0;
   std::array<FreeBlock*, kClassPayload.size()> segment_free_{};
   FreeBlock* extra_free_ = nullptr;
+  FreeBlock* small_stash_free_ = nullptr;  // kSmallStash-byte stashes (headers split by a segment)
   std::vector<std::unique_ptr<std::byte[]>> slabs_;
 };
 

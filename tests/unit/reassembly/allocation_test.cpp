@@ -91,5 +91,44 @@ TEST(ReassemblyAllocation, SwappedPairsAllocateOnlyWhileWarmingUp) {
   EXPECT_EQ(s.reassembler.counters().out_of_order, kSegments / 2);
 }
 
+// A consumer that, like the DICOM splitter, now and then stops 3 bytes before a segment's end
+// and asks for 6 contiguous bytes (a header split across segments); in between, the stream
+// is idle and its stash is given back.
+class HeaderSplitter : public StreamConsumer {
+ public:
+  Consumed on_data(const StreamContext&, ByteView data) override {
+    delivered += data.size();
+    if (data.size() > 6 && ++deliveries % 4 == 0) return {static_cast<std::uint32_t>(data.size() - 3), 6};
+    return {static_cast<std::uint32_t>(data.size()), 0};
+  }
+  std::uint64_t deliveries = 0;
+  void on_gap(const StreamContext&, std::uint64_t) override {}
+  void on_end(const StreamContext&) override {}
+  std::uint64_t delivered = 0;
+};
+
+TEST(ReassemblyAllocation, HeadersSplitAcrossSegmentsUsePooledStashes) {
+  HeaderSplitter splitter;
+  TcpReassembler reassembler{ReassemblyConfig{}, splitter};
+  Flow flow;
+  std::vector<std::byte> payload(kMss, std::byte{0x5a});
+  TcpHeader syn;
+  syn.seq = 0;
+  syn.flags = tcp_flag::kSyn;
+  reassembler.on_packet(flow, kToServer, syn, {}, 0, 0);
+  auto send = [&](std::uint32_t n) {
+    TcpHeader tcp;
+    tcp.seq = 1 + n * kMss;
+    tcp.flags = tcp_flag::kAck | tcp_flag::kPsh;
+    reassembler.on_packet(flow, kToServer, tcp, ByteView(payload), kMss, 1);
+  };
+  for (std::uint32_t n = 0; n < 8; ++n) send(n);  // warm-up: the first stashes take a slab
+  const std::size_t before = g_allocations.load();
+  for (std::uint32_t n = 8; n < kSegments; ++n) send(n);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_GT(reassembler.counters().stash_copies, 0u);
+  reassembler.release(flow);
+}
+
 }  // namespace
 }  // namespace dicomsentry
