@@ -168,13 +168,16 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-// Usage: bench_e2e [CAPTURE [RUNS [parse|full]]]. Without a capture, one of 1.2 million packets
+// Usage: bench_e2e [CAPTURE [RUNS [transport|parse|full]]]. Without a capture, one of 1.2 million packets
 // is made and removed afterwards; a CAPTURE path that does not exist is made and kept. A mode
 // as third argument runs only that pipeline (for a profiler).
 int main(int argc, char** argv) {
   const int runs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
   if (argc > 3) {
-    const Mode only = std::string(argv[3]) == "parse" ? Mode::kParseOnly : Mode::kFull;
+    const std::string name = argv[3];
+    const Mode only = name == "parse"       ? Mode::kParseOnly
+                      : name == "transport" ? Mode::kTransport
+                                            : Mode::kFull;
     AppTotals totals;
     for (int i = 0; i < runs; ++i) {
       const Pass pass = full_pipeline(argv[1], only, totals);
