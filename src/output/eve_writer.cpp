@@ -204,7 +204,21 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key_value("transactions", a.transactions);
   json.key_value("tls_handshakes", a.tls_handshakes);
   json.key_value("anomalies", a.anomalies);
+  json.key_value("phi_values_withheld", stats.phi_values_withheld);
   json.end_object();
+
+  if (stats.export_enabled) {
+    json.key("export");
+    json.begin_object();
+    json.key_value("written", stats.export_written);
+    json.key_value("bytes", stats.export_bytes);
+    json.key_value("incomplete", stats.export_incomplete);
+    json.key_value("too_large", stats.export_too_large);
+    json.key_value("no_transfer_syntax", stats.export_no_transfer_syntax);
+    json.key_value("open_limit", stats.export_open_limit);
+    json.key_value("write_errors", stats.export_write_errors);
+    json.end_object();
+  }
 
   json.end_object();
   json.end_object();

@@ -42,6 +42,11 @@ struct StatsSnapshot {
   std::uint64_t reassembly_high_water = 0;
   std::uint64_t reassembly_memcap = 0;
   AppLayerCounters app;
+  std::uint64_t phi_values_withheld = 0;  // query key values and usernames not written
+  bool export_enabled = false;            // --export-objects: the export counters below
+  std::uint64_t export_written = 0, export_bytes = 0, export_incomplete = 0,
+                export_too_large = 0, export_no_transfer_syntax = 0, export_open_limit = 0,
+                export_write_errors = 0;
 };
 
 class EveWriter final : public FlowEndHandler {

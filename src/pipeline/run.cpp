@@ -228,6 +228,18 @@ int run(const RunOptions& options, std::FILE* errors) {
   pipeline.finish();
   StatsSnapshot stats = snapshot(pipeline, capture, options.pipeline);
   stats.app = app.counters();
+  stats.phi_values_withheld = app_events.counters().phi_values_withheld;
+  if (exporter) {
+    const ExportCounters& e = exporter->counters();
+    stats.export_enabled = true;
+    stats.export_written = e.objects_written;
+    stats.export_bytes = e.bytes_written;
+    stats.export_incomplete = e.objects_abandoned;
+    stats.export_too_large = e.objects_skipped_too_large;
+    stats.export_no_transfer_syntax = export_sink->skipped_unknown_transfer_syntax();
+    stats.export_open_limit = e.objects_skipped_open_limit;
+    stats.export_write_errors = e.write_errors;
+  }
   eve.write_stats(stats);
   if (!sink.flush()) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <string>
 #include <vector>
@@ -244,6 +245,16 @@ TEST_F(ExportTest, ObjectsOverTheSizeCapAreSkipped) {
   const auto records = dicom_records(dir_ / "logs" / "eve.json");
   ASSERT_EQ(records.size(), 4u);
   for (std::size_t i = 0; i < records.size(); ++i) EXPECT_EQ(records[i]["exported"], i != kCt);
+  // The same counts in the stats record.
+  std::ifstream eve(dir_ / "logs" / "eve.json");
+  std::string line, last;
+  while (std::getline(eve, line)) last = line;
+  const auto exported = nlohmann::json::parse(last)["stats"]["export"];
+  EXPECT_EQ(exported["written"], 3);
+  EXPECT_EQ(exported["bytes"], 8912 + 3810 + 1244);
+  EXPECT_EQ(exported["too_large"], 1);
+  EXPECT_EQ(exported["incomplete"], 0);
+  EXPECT_EQ(exported["write_errors"], 0);
 }
 
 TEST_F(ExportTest, ACapOfExactlyTheLargestDataSetWritesEveryObject) {

@@ -68,6 +68,14 @@ TEST(Phi, QueryKeyValuesOnlyWithLogPhi) {
   EXPECT_EQ(off[1]["match"], "universal");
   EXPECT_EQ(on[0]["value"], "*");
   EXPECT_EQ(on[1]["value"], "");
+  // What was withheld is counted in stats.
+  std::istringstream off_lines(off_text), on_lines(on_text);
+  std::string line, last_off, last_on;
+  while (std::getline(off_lines, line)) last_off = line;
+  while (std::getline(on_lines, line)) last_on = line;
+  // PatientName "*" in each C-FIND; empty values (PatientID, StudyDate) hide nothing.
+  EXPECT_EQ(nlohmann::json::parse(last_off)["stats"]["app_layer"]["phi_values_withheld"], 2);
+  EXPECT_EQ(nlohmann::json::parse(last_on)["stats"]["app_layer"]["phi_values_withheld"], 0);
 }
 
 TEST(Phi, UsernamesOnlyWithLogPhiAndPasscodesNever) {
