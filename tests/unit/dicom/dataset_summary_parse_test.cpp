@@ -220,8 +220,9 @@ TEST_P(StoreHead, FirstBytesGiveClassInstanceAndModality) {
   EXPECT_EQ(s.modality, "CT");
   EXPECT_TRUE(s.keys.empty());
 #ifdef DS_TRACK_ALLOCATIONS
-  // The 1 MB pixel data value was skipped, not allocated.
-  EXPECT_LT(largest_allocation.load(), 64u * 1024u);
+  // The 1 MB pixel data value was skipped, not allocated; the largest block is at most the
+  // inflate buffer of a deflated head (kMaxIdentifierBytes).
+  EXPECT_LE(largest_allocation.load(), kMaxIdentifierBytes);
 #endif
 }
 
@@ -327,7 +328,8 @@ TEST(SummarizeDataSet, AbsurdLengthIsNeitherAllocatedNorTrusted) {
       const auto start = std::chrono::steady_clock::now();
       DataSetSummary s;
       summarize_data_set(view(bytes), explicit_vr ? kExplicitLe : kImplicitLe, complete, true, s);
-      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+      // Not a timing test: a generous bound that only a 4 GiB allocation or walk would break.
+      EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
       EXPECT_TRUE(s.parsed);
       EXPECT_TRUE(s.truncated);
       EXPECT_EQ(s.modality, "CT");
