@@ -212,7 +212,9 @@ class BenchmarkCaptureTest : public ::testing::Test {
 
 TEST_F(BenchmarkCaptureTest, HundredThousandPacketsHaveTheRequestedMix) {
   ASSERT_TRUE(summary_.ok) << summary_.error;
-  EXPECT_LT(elapsed_, std::chrono::seconds(5));  // a few seconds per million at most
+  // Not a timing test (bench_e2e times generation): a bound only a runaway generator breaks,
+  // loose enough for sanitizers on a loaded machine.
+  EXPECT_LT(elapsed_, std::chrono::seconds(120));
   const CaptureTally& t = tally_;
   EXPECT_GE(t.packets, 100'000u);
   EXPECT_LT(t.packets, 103'000u);  // the closing FINs of the open flows
