@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -81,8 +82,13 @@ class RuleMatcher {
   // Rules with neither buffers nor DICOM/TLS keywords (header, flow, app-layer-protocol), once
   // per flow when it ends.
   void match_flow(const Flow& flow, TimestampNs ts, HitSink& hits);
+  // For DatasetInspector: a C-STORE data set ended; `satisfied_groups` are the dicom.dataset
+  // groups its stream satisfied. The dataset scope's rules are verified against `request`.
+  void match_dataset(const dicom::TransactionRecord& request,
+                     std::span<const std::uint32_t> satisfied_groups, HitSink& hits);
 
   struct State;
+  State& state() { return *state_; }  // for the stream inspectors of the same worker
 
  private:
   const RuleEngine& engine_;

@@ -67,7 +67,7 @@ void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* 
     m.synced = !midstream;
   }
   for (Pending& p : pending_) {
-    if (p.used && p.object != nullptr && objects_ != nullptr) objects_->finish(p.object, false);
+    if (p.used && p.object != nullptr && objects_ != nullptr) objects_->finish(p.object, false, p.record);
     p.used = false;
     p.object = nullptr;
   }
@@ -400,7 +400,7 @@ void DimseTracker::end_data_set(const StreamContext&, Message& m, bool gap) {
       m.head.clear();
     }
     if (p.object != nullptr) {
-      r.exported = objects_->finish(p.object, !gap && !was_announced_only);
+      r.exported = objects_->finish(p.object, !gap && !was_announced_only, r);
       p.object = nullptr;
     }
     return;
@@ -413,7 +413,7 @@ void DimseTracker::emit(std::size_t index) {
   Pending& p = pending_[index];
   if (!p.used) return;
   if (p.object != nullptr) {
-    p.record.exported = objects_->finish(p.object, false);
+    p.record.exported = objects_->finish(p.object, false, p.record);
     p.object = nullptr;
   }
   for (Message& m : messages_) {

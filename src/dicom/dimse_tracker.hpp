@@ -23,7 +23,8 @@ class ObjectSink {
   virtual ~ObjectSink() = default;
   virtual void* begin(const TransactionRecord& request) = 0;
   virtual void write(void* handle, ByteView bytes) = 0;
-  virtual bool finish(void* handle, bool complete) = 0;
+  // `request` is the transaction the data set belongs to, as far as it is known by now.
+  virtual bool finish(void* handle, bool complete, const TransactionRecord& request) = 0;
 };
 
 // Anomalies go through the association, which bounds and reports them.

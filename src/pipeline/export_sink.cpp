@@ -27,7 +27,7 @@ void ExportObjectSink::write(void* handle, ByteView bytes) {
   exporter_.write(static_cast<ExportFile*>(handle), bytes);
 }
 
-bool ExportObjectSink::finish(void* handle, bool complete) {
+bool ExportObjectSink::finish(void* handle, bool complete, const dicom::TransactionRecord&) {
   auto* file = static_cast<ExportFile*>(handle);
   if (!complete) {
     exporter_.abandon(file);

@@ -20,7 +20,7 @@ class ExportObjectSink final : public dicom::ObjectSink {
 
   void* begin(const dicom::TransactionRecord& request) override;
   void write(void* handle, ByteView bytes) override;
-  bool finish(void* handle, bool complete) override;
+  bool finish(void* handle, bool complete, const dicom::TransactionRecord& request) override;
 
   // Requests not exported because their transfer syntax was not negotiated in view.
   std::uint64_t skipped_unknown_transfer_syntax() const { return skipped_unknown_syntax_; }
