@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -176,12 +177,28 @@ struct AppLayerCondition {
 enum class ThresholdType : std::uint8_t { kLimit, kThreshold, kBoth };
 enum class Track : std::uint8_t { kBySrc, kByDst, kByRule, kByBoth };
 
+// `unique_on` (a dicomsentry extension): only distinct values of this field count towards
+// `count`, per tracked key and window. kNone counts every match, as Suricata does.
+enum class UniqueOn : std::uint8_t { kNone, kSrcIp, kDstIp, kDstPort, kCalledAe, kCallingAe };
+
 // threshold: type/track/count/seconds; detection_filter: track/count/seconds (type unused).
 struct Threshold {
   ThresholdType type = ThresholdType::kThreshold;
   Track track = Track::kBySrc;
   std::uint32_t count = 0;
   std::uint32_t seconds = 0;
+  UniqueOn unique_on = UniqueOn::kNone;
+};
+
+// `dataset:isset|isnotset,name,type string,load file` on a sticky buffer: matches when the
+// buffer's whole value is (isset) or is not (isnotset) one of `values`. parse_rule leaves
+// `values` empty (it reads no files); the rules-file loader fills it, one shared set per name.
+struct DatasetMatch {
+  Buffer buffer = Buffer::kPayload;
+  bool negated = false;  // isnotset
+  std::string name;
+  std::shared_ptr<const std::vector<std::string>> values;  // sorted, unique
+  std::string file;  // the `load` argument as written; the loader resolves it
 };
 
 struct Rule {
@@ -207,6 +224,7 @@ struct Rule {
   std::optional<FlowOptions> flow;
   std::vector<MatchItem> matches;
   std::vector<ValueCondition> conditions;
+  std::vector<DatasetMatch> datasets;  // all must hold, in addition to the matches
   std::optional<AppLayerCondition> app_layer;
   std::optional<Threshold> threshold;
   std::optional<Threshold> detection_filter;

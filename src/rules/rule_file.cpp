@@ -14,8 +14,30 @@
 namespace dicomsentry::rules {
 namespace {
 
-void add_rule(std::string_view logical, std::string_view name, std::size_t line_no,
-              const Vars& vars, RuleSet& set) {
+// Points each dataset of `rule` at its set, loading a name's file the first time it is seen.
+// A name keeps the file it was first loaded from; another file under that name is an error.
+bool attach_datasets(Rule& rule, std::string_view base_dir, RuleSet& set, std::string& error) {
+  for (DatasetMatch& d : rule.datasets) {
+    const std::string path = resolve_dataset_path(d.file, base_dir);
+    auto it = set.datasets.find(d.name);
+    if (it == set.datasets.end()) {
+      it = set.datasets.emplace(d.name, load_dataset_file(path)).first;
+    } else if (it->second.path != path) {
+      error =
+          fmt::format("dataset \"{}\" is loaded from {}, not {}", d.name, it->second.path, path);
+      return false;
+    }
+    if (!it->second.values) {
+      error = it->second.error;
+      return false;
+    }
+    d.values = it->second.values;
+  }
+  return true;
+}
+
+void add_rule(std::string_view logical, std::string_view name, std::string_view base_dir,
+              std::size_t line_no, const Vars& vars, RuleSet& set) {
   const std::string_view trimmed = text::trim(logical);
   if (trimmed.empty() || trimmed.front() == '#') return;
   ParseResult result = parse_rule(trimmed, vars);
@@ -26,19 +48,28 @@ void add_rule(std::string_view logical, std::string_view name, std::size_t line_
     return;
   }
   const std::uint32_t sid = result.rule->sid;
-  auto [it, inserted] = set.sid_origin.emplace(sid, where);
-  if (!inserted) {
+  if (auto it = set.sid_origin.find(sid); it != set.sid_origin.end()) {
     set.errors.push_back(fmt::format("{}: duplicate sid {} (first at {})", where, sid, it->second));
     ++set.failed;
     return;
   }
+  if (std::string error; !attach_datasets(*result.rule, base_dir, set, error)) {
+    set.errors.push_back(fmt::format("{}: {}", where, error));
+    ++set.failed;
+    return;
+  }
+  set.sid_origin.emplace(sid, std::move(where));
   set.rules.push_back(std::move(*result.rule));
   ++set.loaded;
 }
 
 }  // namespace
 
-void load_rule_text(std::string_view text, std::string_view name, const Vars& vars, RuleSet& set) {
+void load_rule_text(std::string_view text, std::string_view name, const Vars& vars, RuleSet& set,
+                    std::string_view base_dir) {
+  const std::string name_dir = base_dir.empty()
+                                   ? std::filesystem::path{std::string(name)}.parent_path().string()
+                                   : std::string(base_dir);
   std::string logical;         // the rule being assembled from continued lines
   std::size_t first_line = 0;  // where it started, for messages
   bool continuing = false;
@@ -62,9 +93,10 @@ void load_rule_text(std::string_view text, std::string_view name, const Vars& va
     if (logical.size() <= kMaxRuleLength) {
       logical.append(line.substr(0, kMaxRuleLength + 1 - logical.size()));
     }
-    if (!continuing) add_rule(logical, name, first_line, vars, set);
+    if (!continuing) add_rule(logical, name, name_dir, first_line, vars, set);
   }
-  if (continuing) add_rule(logical, name, first_line, vars, set);  // file ends after a '\'
+  if (continuing)
+    add_rule(logical, name, name_dir, first_line, vars, set);  // file ends after a '\'
 }
 
 bool load_rule_file(const std::string& path, const Vars& vars, RuleSet& set) {

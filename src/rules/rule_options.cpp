@@ -34,20 +34,63 @@ bool is_identifier(std::string_view s) {
   return true;
 }
 
-// `key value, key value, ...` of threshold and detection_filter.
+struct NamedUniqueOn {
+  std::string_view name;
+  UniqueOn field;
+};
+constexpr NamedUniqueOn kUniqueOn[] = {
+    {"src_ip", UniqueOn::kSrcIp},
+    {"dst_ip", UniqueOn::kDstIp},
+    {"dst_port", UniqueOn::kDstPort},
+    {"dicom.called_ae", UniqueOn::kCalledAe},
+    {"dicom.calling_ae", UniqueOn::kCallingAe},
+};
+
+// `unique_on <field>`. A dicom.* field needs the association, so it ties the rule to DICOM as
+// any dicom.* keyword does. A field that is the tracked address itself has one value per
+// tracked key and could never reach a count above one: refused rather than silently dead.
+bool parse_unique_on(RuleBuilder& b, std::string_view keyword, std::string_view arg,
+                     Threshold& out) {
+  for (const NamedUniqueOn& n : kUniqueOn) {
+    if (n.name != arg) continue;
+    if (n.field == UniqueOn::kCalledAe || n.field == UniqueOn::kCallingAe) {
+      if (!b.require_family(KeywordFamily::kDicom, fmt::format("unique_on {}", arg))) return false;
+    }
+    out.unique_on = n.field;
+    return true;
+  }
+  return b.fail(fmt::format("unknown {} unique_on field \"{}\"", keyword, arg));
+}
+
+bool unique_on_is_tracked(const Threshold& t) {
+  const bool src = t.track == Track::kBySrc || t.track == Track::kByBoth;
+  const bool dst = t.track == Track::kByDst || t.track == Track::kByBoth;
+  return (src && t.unique_on == UniqueOn::kSrcIp) || (dst && t.unique_on == UniqueOn::kDstIp);
+}
+
+// `key value, key value, ...` of threshold and detection_filter; each key at most once.
 bool parse_threshold(RuleBuilder& b, std::string_view keyword, std::string_view value,
                      bool with_type, Threshold& out) {
   std::vector<std::string_view> parts;
   if (!text::split_top_level(value, parts)) {
     return b.fail(fmt::format("bad {} \"{}\"", keyword, value));
   }
-  bool type = false, track = false, count = false, seconds = false;
+  bool type = false, track = false, count = false, seconds = false, unique_on = false;
   for (std::string_view part : parts) {
     const std::size_t space = part.find_first_of(" \t");
     const std::string_view key = part.substr(0, space);
     const std::string_view arg =
         space == std::string_view::npos ? std::string_view{} : trim(part.substr(space));
-    if (key == "type" && with_type) {
+    bool* seen = key == "type" && with_type ? &type
+                 : key == "track"           ? &track
+                 : key == "count"           ? &count
+                 : key == "seconds"         ? &seconds
+                 : key == "unique_on"       ? &unique_on
+                                            : nullptr;
+    if (seen == nullptr) return b.fail(fmt::format("unknown {} option \"{}\"", keyword, key));
+    if (*seen) return b.fail(fmt::format("{} {} given twice", keyword, key));
+    *seen = true;
+    if (key == "type") {
       if (arg == "limit")
         out.type = ThresholdType::kLimit;
       else if (arg == "threshold")
@@ -56,7 +99,6 @@ bool parse_threshold(RuleBuilder& b, std::string_view keyword, std::string_view 
         out.type = ThresholdType::kBoth;
       else
         return b.fail(fmt::format("bad {} type \"{}\"", keyword, arg));
-      type = true;
     } else if (key == "track") {
       if (arg == "by_src")
         out.track = Track::kBySrc;
@@ -68,21 +110,23 @@ bool parse_threshold(RuleBuilder& b, std::string_view keyword, std::string_view 
         out.track = Track::kByBoth;
       else
         return b.fail(fmt::format("bad {} track \"{}\"", keyword, arg));
-      track = true;
-    } else if (key == "count" || key == "seconds") {
+    } else if (key == "unique_on") {
+      if (!parse_unique_on(b, keyword, arg, out)) return false;
+    } else {
       auto n = text::parse_unsigned(arg, UINT32_MAX);
       if (!n || *n == 0 || arg.find('x') != std::string_view::npos) {
         return b.fail(fmt::format("bad {} {} \"{}\"", keyword, key, arg));
       }
       (key == "count" ? out.count : out.seconds) = static_cast<std::uint32_t>(*n);
-      (key == "count" ? count : seconds) = true;
-    } else {
-      return b.fail(fmt::format("unknown {} option \"{}\"", keyword, key));
     }
   }
   if ((with_type && !type) || !track || !count || !seconds) {
     return b.fail(with_type ? "threshold needs type, track, count and seconds"
                             : "detection_filter needs track, count and seconds");
+  }
+  if (unique_on_is_tracked(out)) {
+    return b.fail(fmt::format("{} unique_on {} is the tracked address (one value per key)", keyword,
+                              out.unique_on == UniqueOn::kSrcIp ? "src_ip" : "dst_ip"));
   }
   return true;
 }

@@ -60,6 +60,9 @@ bool on_within(RuleBuilder& b, std::string_view value);
 bool on_sticky_buffer(RuleBuilder& b, Buffer buffer, std::string_view keyword);
 bool finish_matches(RuleBuilder& b);
 
+// Set membership of the selected sticky buffer (rule_dataset.cpp).
+bool on_dataset(RuleBuilder& b, std::string_view value);
+
 // DICOM and TLS value keywords (rule_keywords.cpp).
 bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view name,
                       std::string_view value);

@@ -74,6 +74,7 @@ constexpr Keyword kKeywords[] = {
     {"dicom.dataset", Arg::kNone, sticky<Buffer::kDicomDataset>},
     {"tls.sni", Arg::kNone, sticky<Buffer::kTlsSni>},
     {"tls.cipher", Arg::kNone, sticky<Buffer::kTlsCipher>},
+    {"dataset", Arg::kRequired, with_value<detail::on_dataset>},
     {"dicom.user_identity", Arg::kRequired, value_keyword<ValueKeyword::kDicomUserIdentity>},
     {"dicom.assoc_state", Arg::kRequired, value_keyword<ValueKeyword::kDicomAssocState>},
     {"dicom.reject_reason", Arg::kRequired, value_keyword<ValueKeyword::kDicomRejectReason>},
