@@ -107,5 +107,17 @@ TEST(RuleDataset, Errors) {
             "dicom.impl_version is not followed by content or pcre");
 }
 
+TEST(RuleDataset, ReadmeExample) {
+  Rule r = parse_ok(
+      "alert dicom any any -> $PACS_NET $DICOM_PORTS (msg:\"Unknown calling AE\"; "
+      "dicom.calling_ae; dataset:isnotset,known-ae,type string,load known-ae.txt; "
+      "sid:2000011;)");
+  ASSERT_EQ(r.datasets.size(), 1u);
+  EXPECT_EQ(r.datasets[0].buffer, Buffer::kDicomCallingAe);
+  EXPECT_TRUE(r.datasets[0].negated);
+  EXPECT_EQ(r.datasets[0].name, "known-ae");
+  EXPECT_EQ(r.datasets[0].file, "known-ae.txt");
+}
+
 }  // namespace
 }  // namespace dicomsentry::rules

@@ -113,5 +113,19 @@ TEST(RuleUniqueOn, EveryPartAtMostOnce) {
             "detection_filter seconds given twice");
 }
 
+TEST(RuleUniqueOn, ReadmeExamples) {
+  Rule r = parse_ok(
+      "alert dicom $EXTERNAL_NET any -> $PACS_NET $DICOM_PORTS (msg:\"Called AE title "
+      "guessing\"; dicom.assoc_state:rejected; detection_filter:track by_src, count 5, "
+      "seconds 60, unique_on dicom.called_ae; sid:2000020;)");
+  EXPECT_EQ(r.detection_filter->unique_on, UniqueOn::kCalledAe);
+  r = parse_ok(
+      "alert dicom $HOME_NET any -> $HOME_NET any (msg:\"DICOM association sweep\"; "
+      "dicom.assoc_state:requested; detection_filter:track by_src, count 5, seconds 60, "
+      "unique_on dst_ip; sid:2000021;)");
+  EXPECT_EQ(r.detection_filter->unique_on, UniqueOn::kDstIp);
+  EXPECT_EQ(r.detection_filter->track, Track::kBySrc);
+}
+
 }  // namespace
 }  // namespace dicomsentry::rules
