@@ -37,6 +37,7 @@ struct GroupInfo {
   rules::Buffer buffer = rules::Buffer::kPayload;
   std::uint16_t positives = 0;
   std::uint16_t negatives = 0;
+  std::uint16_t datasets = 0;  // `dataset` conditions of the rule on this buffer
 };
 
 struct ExpressionInfo {
@@ -54,8 +55,8 @@ struct HsDatabase {
 };
 
 // One buffer of one scope: its database (block mode for fields, stream mode for dicom.dataset
-// and pkt_data) and the groups that have no positive expression, which are satisfied by any
-// value their negatives do not match and so must be checked on every value.
+// and pkt_data) and the groups that have no positive expression (only negatives or `dataset`
+// conditions), which any value may satisfy and so must be checked on every value.
 struct BufferTable {
   rules::Buffer buffer = rules::Buffer::kPayload;
   HsDatabase hs;

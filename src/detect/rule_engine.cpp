@@ -101,6 +101,19 @@ Staged stage(std::vector<rules::Rule> rules, std::vector<std::string>& errors) {
       errors.push_back(fmt::format("sid {}: {}", rule.sid, error));
       continue;
     }
+    for (const rules::DatasetMatch& d : rule.datasets) {
+      if (!d.values) error = "dataset " + d.name + " was not loaded";
+    }
+    if (!error.empty()) {
+      errors.push_back(fmt::format("sid {}: {}", rule.sid, error));
+      continue;
+    }
+    // A buffer with only `dataset` conditions still needs a group to carry them.
+    for (const rules::DatasetMatch& d : rule.datasets) {
+      bool has_group = false;
+      for (const BufferGroup& g : expressions.groups) has_group |= g.buffer == d.buffer;
+      if (!has_group) expressions.groups.push_back(BufferGroup{d.buffer, {}});
+    }
     const auto index = static_cast<std::uint32_t>(impl->rules.size());
     CompiledRule compiled;
     compiled.scope = scope;
@@ -108,6 +121,7 @@ Staged stage(std::vector<rules::Rule> rules, std::vector<std::string>& errors) {
       GroupInfo info;
       info.rule = index;
       info.buffer = group.buffer;
+      for (const rules::DatasetMatch& d : rule.datasets) info.datasets += d.buffer == group.buffer;
       const auto group_id = static_cast<std::uint32_t>(impl->groups.size());
       for (const Expression& e : group.expressions) {
         (e.negated ? info.negatives : info.positives)++;
@@ -147,6 +161,12 @@ Scope scope_of(const rules::Rule& rule, std::string& error) {
     if (is_tls_buffer(b)) tls = true;
     else if (b == Buffer::kDicomDataset) dataset = true;
     else if (is_transaction_buffer(b)) transaction = true;
+    else dicom = true;
+  }
+  for (const rules::DatasetMatch& d : rule.datasets) {
+    other_buffer = true;
+    if (is_tls_buffer(d.buffer)) tls = true;
+    else if (is_transaction_buffer(d.buffer)) transaction = true;
     else dicom = true;
   }
   for (const rules::ValueCondition& c : rule.conditions) {

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 #include "detect/rule_conditions.hpp"
 #include "tls/cipher_suites.hpp"
 
@@ -85,6 +87,18 @@ void RuleMatcher::State::satisfy(std::uint32_t group) {
   candidates.push_back(rule);
 }
 
+// `dataset:isset` / `isnotset` of the group's rule on the group's buffer, for one value.
+bool RuleMatcher::State::datasets_hold(std::uint32_t group, std::string_view value) const {
+  const GroupInfo& g = impl.groups[group];
+  if (g.datasets == 0) return true;
+  for (const rules::DatasetMatch& d : impl.rules[g.rule].datasets) {
+    if (d.buffer != g.buffer) continue;
+    const bool found = std::binary_search(d.values->begin(), d.values->end(), value);
+    if (found == d.negated) return false;
+  }
+  return true;
+}
+
 void RuleMatcher::State::scan_value(const BufferTable& table, std::string_view value) {
   ++instance;
   touched.clear();
@@ -93,11 +107,12 @@ void RuleMatcher::State::scan_value(const BufferTable& table, std::string_view v
             &State::on_match, this);
   }
   for (const std::uint32_t g : touched) {
-    if (group_count[g] == impl.groups[g].positives && group_negative_stamp[g] != instance)
+    if (group_count[g] == impl.groups[g].positives && group_negative_stamp[g] != instance &&
+        datasets_hold(g, value))
       satisfy(g);
   }
   for (const std::uint32_t g : table.unpatterned_groups) {
-    if (group_negative_stamp[g] != instance) satisfy(g);
+    if (group_negative_stamp[g] != instance && datasets_hold(g, value)) satisfy(g);
   }
 }
 

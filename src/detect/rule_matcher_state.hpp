@@ -22,6 +22,7 @@ struct RuleMatcher::State {
   void begin_event();
   void scan_value(const BufferTable& table, std::string_view value);
   void satisfy(std::uint32_t group);
+  bool datasets_hold(std::uint32_t group, std::string_view value) const;
   bool groups_hold(std::uint32_t rule) const;
   void add_unpatterned(Scope scope, const dicom::TransactionRecord* transaction);
 

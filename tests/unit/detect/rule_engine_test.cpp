@@ -2,8 +2,11 @@
 // app layer, and every record, data set and stream goes through the matcher as the pipeline
 // does it. Each test states which sids must fire how often.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
@@ -14,6 +17,7 @@
 #include "detect/payload_inspector.hpp"
 #include "detect/rule_engine.hpp"
 #include "dicom_conversation.hpp"
+#include "rules/rule_file.hpp"
 #include "rules/rule_parser.hpp"
 #include "stream_feeder.hpp"
 
@@ -101,6 +105,11 @@ class Harness final : public dicom::EventSink, public HitSink {
       EXPECT_TRUE(r.ok()) << line << ": " << r.error;
       if (r.ok()) set_.rules.push_back(*r.rule);
     }
+    build();
+  }
+  explicit Harness(rules::RuleSet set) : set_(std::move(set)) { build(); }
+
+  void build() {
     EngineBuildResult built = RuleEngine::build(set_);
     errors = built.errors;
     engine_ = std::move(built.engine);
@@ -257,6 +266,32 @@ TEST(RuleEngine, PayloadStreamsByDirection) {
   EXPECT_TRUE(h.errors.empty());
   h.run(typical(), 1);
   EXPECT_EQ(h.fired, (Fired{{50, 1}, {51, 1}, {53, 1}}));
+}
+
+// `dataset` compares a buffer's whole value with the lines of a file (here DCMTK 3.6.7's
+// version name, which the synthetic peers announce on both sides).
+TEST(RuleEngine, DatasetsMatchWholeValues) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("ds_detect_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "versions.txt") << "# old toolkits\nOFFIS_DCMTK_360\nOFFIS_DCMTK_367\n";
+  std::ofstream(dir / "aes.txt") << "MODALITY1\nCT01\n";
+  std::ofstream(dir / "partial.txt") << "OFFIS_DCMTK\n";
+  rules::RuleSet set;
+  rules::load_rule_text(
+      "alert dicom any any -> any any (dicom.impl_version; dataset:isset,vers,type string,load versions.txt; sid:70;)\n"
+      "alert dicom any any -> any any (dicom.impl_version; dataset:isnotset,vers,type string,load versions.txt; sid:71;)\n"
+      "alert dicom any any -> any any (dicom.calling_ae; content:\"MOD\"; dataset:isnotset,aes,type string,load aes.txt; sid:72;)\n"
+      "alert dicom any any -> any any (dicom.calling_ae; dataset:isset,aes,type string,load aes.txt; dicom.command:C-ECHO-RQ; sid:73;)\n"
+      "alert dicom any any -> any any (dicom.impl_version; dataset:isset,partial,type string,load partial.txt; sid:74;)\n",
+      (dir / "test.rules").string(), rules::default_vars("[104]", "[2762]"), set);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(set.errors.empty()) << set.errors.front();
+  ASSERT_EQ(set.rules.size(), 5u);
+  Harness h(std::move(set));
+  EXPECT_TRUE(h.errors.empty());
+  h.run(typical());
+  EXPECT_EQ(h.fired, (Fired{{70, 1}, {73, 1}}));
 }
 
 TEST(RuleEngine, HyperscanRefusalDropsOnlyThatRule) {
