@@ -23,7 +23,7 @@ bool is_transaction_buffer(Buffer b) {
 }
 bool is_transaction_keyword(ValueKeyword k) {
   return k == ValueKeyword::kDicomCommand || k == ValueKeyword::kDicomStatus ||
-         k == ValueKeyword::kDicomQueryLevel;
+         k == ValueKeyword::kDicomQueryLevel || k == ValueKeyword::kDicomSubOperations;
 }
 
 // Why a (scope, buffer) database refused to compile, and which rule's expression it was.

@@ -234,6 +234,16 @@ bool RuleMatcher::State::transaction_values_hold(const rules::Rule& rule,
       case ValueKeyword::kDicomStatus:
         if (!status_holds(c, t)) return false;
         break;
+      case ValueKeyword::kDicomSubOperations: {
+        // The counters of the last response seen (the final one when it came).
+        if (!t.has_sub_operations) {
+          if (!c.negated) return false;
+          break;
+        }
+        const std::uint32_t total = std::uint32_t{t.remaining} + t.completed + t.failed + t.warning;
+        if (!value_holds(c, total)) return false;
+        break;
+      }
       case ValueKeyword::kDicomQueryLevel: {
         const auto level = carries_identifier(t) ? query_level_code(t.data_set().query_level)
                                                  : std::nullopt;

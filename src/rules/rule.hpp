@@ -138,6 +138,7 @@ enum class ValueKeyword : std::uint8_t {
   kDicomStatus,        // number or category
   kDicomQueryLevel,    // values: QueryLevelCode
   kTlsVersion,         // number: the 16-bit wire version (0x0303 is TLS 1.2)
+  kDicomSubOperations,  // number: C-MOVE/C-GET sub-operations (completed + failed + warning + remaining)
 };
 
 // User Identity Type (PS3.7 D.3.3.7); 0 stands for "no user identity item".

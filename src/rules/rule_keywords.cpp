@@ -118,6 +118,12 @@ std::optional<std::uint32_t> tls_version_operand(std::string_view s) {
   return std::nullopt;
 }
 
+std::optional<std::uint32_t> count_operand(std::string_view s) {
+  auto n = text::parse_unsigned(s, 0x3FFFF);  // four 16-bit counters summed
+  if (n) return static_cast<std::uint32_t>(*n);
+  return std::nullopt;
+}
+
 std::optional<std::uint32_t> status_operand(std::string_view s) {
   auto n = text::parse_unsigned(s, 0xFFFF);
   if (n) return static_cast<std::uint32_t>(*n);
@@ -169,6 +175,13 @@ bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view nam
   ValueCondition c;
   c.keyword = keyword;
 
+  if (keyword == ValueKeyword::kDicomSubOperations) {
+    NumericCondition n;
+    if (!parse_numeric(b, name, value, count_operand, n)) return false;
+    c.number = n;
+    b.rule.conditions.push_back(std::move(c));
+    return true;
+  }
   if (keyword == ValueKeyword::kDicomStatus || keyword == ValueKeyword::kTlsVersion) {
     if (keyword == ValueKeyword::kDicomStatus) {
       std::string_view v = value;
@@ -220,6 +233,7 @@ bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view nam
       }
       case ValueKeyword::kDicomStatus:
       case ValueKeyword::kTlsVersion:
+      case ValueKeyword::kDicomSubOperations:
         break;  // handled above
     }
     if (!ok) return false;

@@ -82,6 +82,7 @@ constexpr Keyword kKeywords[] = {
     {"dicom.status", Arg::kRequired, value_keyword<ValueKeyword::kDicomStatus>},
     {"dicom.query_level", Arg::kRequired, value_keyword<ValueKeyword::kDicomQueryLevel>},
     {"tls.version", Arg::kRequired, value_keyword<ValueKeyword::kTlsVersion>},
+    {"dicom.sub_operations", Arg::kRequired, value_keyword<ValueKeyword::kDicomSubOperations>},
 };
 
 // Header fields split on whitespace; whitespace inside [...] stays in its field.

@@ -204,6 +204,32 @@ TEST(RuleEngine, TransactionKeywords) {
   EXPECT_EQ(h.fired, (Fired{{20, 1}, {21, 1}, {22, 1}, {23, 3}, {24, 1}, {25, 1}, {26, 1}, {28, 1}}));
 }
 
+// C-MOVE exfiltration signals: the destination, an A801 answer, the sub-operation count.
+TEST(RuleEngine, MoveDestinationStatusAndSubOperations) {
+  synth::AssociateRqSpec rq = rq_spec(16384);
+  rq.contexts.push_back({7, std::string(synth::uids::kStudyRootMove), {std::string(synth::uids::kExplicitLittleEndian)}});
+  DicomConversation c(rq, synth::accept_all(rq, 16384));
+  synth::QuerySpec query;
+  query.keys = {{0x0020000D, "UI", "1.2.3.4"}};
+  const std::string move(synth::uids::kStudyRootMove);
+  c.request({7, synth::command_set(synth::c_move_rq(move, 11, "EXFIL")), synth::identifier(query)});
+  c.respond({7, synth::command_set(synth::c_move_rsp(move, 11, 0xFF00, {1500, 500, 0, 0})), {}});
+  c.respond({7, synth::command_set(synth::c_move_rsp(move, 11, 0x0000, {0, 2000, 0, 0})), {}});
+  c.request({7, synth::command_set(synth::c_move_rq(move, 12, "NOWHERE")), synth::identifier(query)});
+  c.respond({7, synth::command_set(synth::c_move_rsp(move, 12, 0xA801, {})), {}});
+  c.release();
+  Harness h({
+      R"(alert dicom any any -> any any (dicom.command:C-MOVE-RQ; dicom.move_destination; content:"EXFIL"; sid:1;))",
+      R"(alert dicom any any -> any any (dicom.status:0xA801; sid:2;))",
+      R"(alert dicom any any -> any any (dicom.sub_operations:>1000; sid:3;))",
+      R"(alert dicom any any -> any any (dicom.sub_operations:>5000; sid:4;))",
+      R"(alert dicom any any -> any any (dicom.command:C-MOVE; dicom.move_destination; content:!"EXFIL"; sid:5;))",
+  });
+  EXPECT_TRUE(h.errors.empty());
+  h.run(c);
+  EXPECT_EQ(h.fired, (Fired{{1, 1}, {2, 1}, {3, 1}, {5, 1}}));
+}
+
 TEST(RuleEngine, RejectedAssociation) {
   Harness h({
       R"(alert dicom any any -> any any (dicom.assoc_state:rejected; dicom.reject_reason:7; sid:1;))",

@@ -146,6 +146,19 @@ TEST(RuleKeywords, StatusErrors) {
   EXPECT_EQ(parse_error(dicom_rule("dicom.status:<;")), "bad dicom.status \"<\"");
 }
 
+TEST(RuleKeywords, SubOperations) {
+  const ValueCondition c = only_condition("dicom.sub_operations:>1000;");
+  EXPECT_EQ(c.keyword, ValueKeyword::kDicomSubOperations);
+  ASSERT_TRUE(c.number.has_value());
+  EXPECT_EQ(*c.number, (NumericCondition{CompareOp::kGt, 1000, 1000}));
+  EXPECT_EQ(*only_condition("dicom.sub_operations:100-262143;").number,
+            (NumericCondition{CompareOp::kRange, 100, 262143}));
+  EXPECT_EQ(testing::parse_error(dicom_rule("dicom.sub_operations:success;")),
+            "bad dicom.sub_operations \"success\"");
+  EXPECT_EQ(testing::parse_error(dicom_rule("dicom.sub_operations:>262144;")),
+            "bad dicom.sub_operations \">262144\"");
+}
+
 TEST(RuleKeywords, TlsVersion) {
   struct Case {
     const char* text;
