@@ -1,5 +1,7 @@
 // dicomsentry command line: parse options, run, map outcomes to exit status (0, 1, 2).
+#include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -7,20 +9,55 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "detect/rule_engine.hpp"
 #include "pipeline/run.hpp"
+#include "policy/cidr.hpp"
+#include "policy/config.hpp"
 #include "rules/rule_file.hpp"
 
 namespace {
 
+namespace ds = dicomsentry;
+
+std::string port_list_text(const std::vector<std::uint16_t>& ports) {
+  return fmt::format("[{}]", fmt::join(ports, ","));
+}
+
+// The config's port ranges as the app layer's port list (ranges are bounded by 65536 ports).
+std::vector<std::uint16_t> expand_ports(const std::vector<ds::policy::PortRange>& ranges) {
+  std::vector<std::uint16_t> ports;
+  for (const ds::policy::PortRange& r : ranges) {
+    for (std::uint32_t p = r.first; p <= r.last; ++p) ports.push_back(static_cast<std::uint16_t>(p));
+  }
+  return ports;
+}
+
+// Rule variables: the built-in defaults (ports from the port options), then the config's
+// address and port groups, which replace defaults of the same name.
+ds::rules::Vars rule_vars(const ds::AppLayerConfig& app, const ds::policy::Config* config) {
+  ds::rules::Vars vars =
+      ds::rules::default_vars(port_list_text(app.dicom_ports), port_list_text(app.tls_ports));
+  if (config == nullptr) return vars;
+  for (const ds::policy::AddressGroup& group : config->address_groups) {
+    std::vector<std::string> cidrs;
+    for (const ds::policy::Cidr& c : group.cidrs) cidrs.push_back(ds::policy::format_cidr(c));
+    vars[group.name] = fmt::format("[{}]", fmt::join(cidrs, ","));
+  }
+  for (const ds::policy::PortGroup& group : config->port_groups) {
+    std::vector<std::string> ranges;
+    for (const ds::policy::PortRange& r : group.ranges) {
+      ranges.push_back(r.first == r.last ? fmt::format("{}", r.first)
+                                         : fmt::format("{}:{}", r.first, r.last));
+    }
+    vars[group.name] = fmt::format("[{}]", fmt::join(ranges, ","));
+  }
+  return vars;
+}
+
 // Loads every -S file, printing each bad rule as "file:line: reason"; false on any error.
-bool load_rules(const std::vector<std::string>& paths, const dicomsentry::AppLayerConfig& app,
-                dicomsentry::rules::RuleSet& set) {
-  // Until a config file supplies them, the variables come from the built-in defaults and the
-  // port options.
-  const auto vars = dicomsentry::rules::default_vars(
-      fmt::format("[{}]", fmt::join(app.dicom_ports, ",")),
-      fmt::format("[{}]", fmt::join(app.tls_ports, ",")));
-  for (const std::string& path : paths) dicomsentry::rules::load_rule_file(path, vars, set);
+bool load_rules(const std::vector<std::string>& paths, const ds::rules::Vars& vars,
+                ds::rules::RuleSet& set) {
+  for (const std::string& path : paths) ds::rules::load_rule_file(path, vars, set);
   for (const std::string& error : set.errors) std::fprintf(stderr, "dicomsentry: %s\n", error.c_str());
   return set.errors.empty();
 }
@@ -28,7 +65,7 @@ bool load_rules(const std::vector<std::string>& paths, const dicomsentry::AppLay
 }  // namespace
 
 int main(int argc, char** argv) {
-  dicomsentry::RunOptions options;
+  ds::RunOptions options;
   CLI::App app{"dicomsentry: DICOM network traffic inspector", "dicomsentry"};
   app.set_version_flag("-V,--version", "dicomsentry 0.1.0");
   app.add_option("-r,--read", options.files, "Read a pcap or pcapng file (repeatable)")
@@ -65,13 +102,16 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   bool no_promiscuous = false;
   app.add_flag("-p,--no-promiscuous", no_promiscuous, "Do not put the interface in promiscuous mode");
-  app.add_option("-c,--count", options.max_packets, "Stop after this many packets (live)");
+  app.add_option("--count", options.max_packets, "Stop after this many packets (live)");
   app.add_option("--duration", options.max_seconds, "Stop after this many seconds (live)");
   std::vector<std::string> rule_files;
   bool test_rules = false;
   app.add_option("-S,--rules", rule_files, "Load a rules file (repeatable)");
   app.add_flag("--test-rules", test_rules,
                "Check the -S rules files, print each error and the counts, and exit");
+  std::string config_file;
+  app.add_option("-c,--config", config_file,
+                 "Load a YAML config: rule variables, DICOM ports, zones and the segmentation policy");
 
   try {
     app.parse(argc, argv);
@@ -88,17 +128,50 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "dicomsentry: %s\nRun with --help for usage.\n", e.what());
     return 2;
   }
+  // The config first: its groups feed the rule variables and its ports the app layer, unless
+  // the port options were given.
+  std::unique_ptr<ds::policy::Config> config;
+  if (!config_file.empty()) {
+    ds::policy::LoadResult loaded = ds::policy::load_config_file(config_file);
+    if (!loaded.ok) {
+      std::fprintf(stderr, "dicomsentry: %s\n", loaded.error.text().c_str());
+      return 1;
+    }
+    config = std::make_unique<ds::policy::Config>(std::move(loaded.config));
+    if (!config->dicom_ports.empty() && app.count("--dicom-ports") == 0) {
+      options.app.dicom_ports = expand_ports(config->dicom_ports);
+    }
+    if (!config->tls_ports.empty() && app.count("--tls-ports") == 0) {
+      options.app.tls_ports = expand_ports(config->tls_ports);
+    }
+    options.policy = config.get();
+  }
+  std::unique_ptr<ds::detect::RuleEngine> engine;
   if (!rule_files.empty()) {
-    dicomsentry::rules::RuleSet rules;
-    const bool clean = load_rules(rule_files, options.app, rules);
+    ds::rules::RuleSet rules;
+    bool clean = load_rules(rule_files, rule_vars(options.app, config.get()), rules);
+    // Build the engine even for --test-rules: a pattern Hyperscan refuses is an error too.
+    ds::detect::EngineBuildResult built = ds::detect::RuleEngine::build(rules);
+    for (const std::string& error : built.errors) {
+      std::fprintf(stderr, "dicomsentry: %s\n", error.c_str());
+    }
+    clean &= built.errors.empty() && built.engine != nullptr;
+    const std::size_t loaded = built.engine ? built.engine->rules().size() : 0;
+    const std::size_t failed = rules.failed + built.errors.size();
     if (test_rules) {
-      std::printf("%zu rules loaded, %zu failed\n", rules.loaded, rules.failed);
+      std::printf("%zu rules loaded, %zu failed\n", loaded, failed);
       return clean ? 0 : 1;
     }
-    // The rule engine is not wired into the pipeline yet: rules are checked, not evaluated.
-    std::fprintf(stderr, "dicomsentry: %zu rules loaded, %zu failed (not evaluated yet)\n",
-                 rules.loaded, rules.failed);
+    std::fprintf(stderr, "dicomsentry: %zu rules loaded, %zu failed\n", loaded, failed);
+    if (!built.engine) {
+      std::fprintf(stderr, "dicomsentry: the rule engine could not be built\n");
+      return 1;
+    }
+    engine = std::move(built.engine);
+    options.rule_engine = engine.get();
+    options.rules_loaded = loaded;
+    options.rules_failed = failed;
   }
   options.promiscuous = !no_promiscuous;
-  return dicomsentry::run(options, stderr);
+  return ds::run(options, stderr);
 }

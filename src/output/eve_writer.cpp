@@ -220,6 +220,37 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
     json.end_object();
   }
 
+  if (stats.detect_enabled) {
+    const detect::AlertBuilderCounters& d = stats.detect;
+    json.key("detect");
+    json.begin_object();
+    json.key_value("rules_loaded", stats.rules_loaded);
+    json.key_value("rules_failed", stats.rules_failed);
+    json.key_value("hits", d.hits);
+    json.key_value("alerts", d.alerts);
+    json.key_value("suppressed_threshold", d.suppressed_threshold);
+    json.key_value("suppressed_pass", d.suppressed_pass);
+    json.end_object();
+  }
+  if (stats.policy_enabled) {
+    const detect::PolicySensorCounters& p = stats.policy;
+    json.key("policy");
+    json.begin_object();
+    json.key_value("evaluated", p.evaluated);
+    json.key_value("checked", p.checked);
+    json.key_value("allowed", p.allowed);
+    json.key_value("violations", p.violations);
+    json.key_value("skipped_midstream", p.skipped_midstream);
+    json.key("by_reason");
+    json.begin_object();
+    for (std::size_t i = 1; i < p.by_reason.size(); ++i) {
+      json.key_value(policy::policy_reason_name(static_cast<policy::PolicyReason>(i)),
+                     p.by_reason[i]);
+    }
+    json.end_object();
+    json.end_object();
+  }
+
   json.end_object();
   json.end_object();
   sink_.write_line(json.view());

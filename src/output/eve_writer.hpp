@@ -7,6 +7,8 @@
 
 #include "applayer/app_layer.hpp"
 #include "decode/decoder.hpp"
+#include "detect/alert_builder.hpp"
+#include "detect/policy_sensor.hpp"
 #include "flow/flow_table.hpp"
 #include "output/eve_sink.hpp"
 #include "output/eve_timestamp.hpp"
@@ -47,6 +49,11 @@ struct StatsSnapshot {
   std::uint64_t export_written = 0, export_bytes = 0, export_incomplete = 0,
                 export_too_large = 0, export_no_transfer_syntax = 0, export_open_limit = 0,
                 export_write_errors = 0;
+  bool detect_enabled = false;  // rules were loaded (-S): the `detect` section
+  std::uint64_t rules_loaded = 0, rules_failed = 0;
+  detect::AlertBuilderCounters detect;
+  bool policy_enabled = false;  // a config was loaded (-c): the `policy` section
+  detect::PolicySensorCounters policy;
 };
 
 class EveWriter final : public FlowEndHandler {

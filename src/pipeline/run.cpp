@@ -9,6 +9,8 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <span>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -16,9 +18,13 @@
 #include "capture/capture_file.hpp"
 #include "capture/live_capture.hpp"
 #include "applayer/app_layer.hpp"
+#include "detect/alert_builder.hpp"
+#include "detect/policy_sensor.hpp"
+#include "output/eve_alert_writer.hpp"
 #include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
 #include "output/object_export.hpp"
+#include "pipeline/detect_sink.hpp"
 #include "pipeline/export_sink.hpp"
 
 namespace dicomsentry {
@@ -169,6 +175,18 @@ bool report_export(const ObjectExporter& exporter, const ExportObjectSink& sink,
   return false;
 }
 
+// The zone matrix on stderr: one line per zone pair seen.
+void print_zone_matrix(std::span<const detect::ZonePairSummary> rows, std::FILE* errors) {
+  fmt::print(errors, "dicomsentry: zone matrix ({} pairs)\n", rows.size());
+  fmt::print(errors, "  {:<16} {:<16} {:>8} {:>12} {:>10}  {:<8} {}\n", "client zone",
+             "server zone", "flows", "associations", "violations", "governed", "allowed");
+  for (const detect::ZonePairSummary& r : rows) {
+    fmt::print(errors, "  {:<16} {:<16} {:>8} {:>12} {:>10}  {:<8} {}\n", r.client_zone,
+               r.server_zone, r.flows, r.associations, r.violations, r.governed ? "yes" : "no",
+               r.allowed ? "yes" : "no");
+  }
+}
+
 }  // namespace
 
 int run(const RunOptions& options, std::FILE* errors) {
@@ -205,8 +223,28 @@ int run(const RunOptions& options, std::FILE* errors) {
     exporter = std::make_unique<ObjectExporter>(options.export_dir, options.export_max_bytes);
     export_sink = std::make_unique<ExportObjectSink>(*exporter);
   }
-  AppLayer app(options.app, app_events, export_sink.get());
-  Pipeline pipeline(options.pipeline, app, &eve, &app);
+  // Detection sits between the app layer and the writers (see detect_sink.hpp for the order).
+  EveAlertWriter alert_writer(sink, options.log_phi);
+  Detectors detectors;
+  std::unique_ptr<detect::RuleMatcher> matcher;
+  std::unique_ptr<detect::AlertBuilder> builder;
+  if (options.rule_engine != nullptr) {
+    matcher = std::make_unique<detect::RuleMatcher>(*options.rule_engine);
+    builder = std::make_unique<detect::AlertBuilder>(options.rule_engine->rules(), alert_writer);
+    detectors.matcher = matcher.get();
+    detectors.builder = builder.get();
+  }
+  std::unique_ptr<policy::PolicyChecker> checker;
+  std::unique_ptr<detect::PolicySensor> sensor;
+  if (options.policy != nullptr) {
+    checker = std::make_unique<policy::PolicyChecker>(*options.policy);
+    sensor = std::make_unique<detect::PolicySensor>(*checker, alert_writer, options.app.tls_ports);
+    detectors.policy = sensor.get();
+  }
+  DetectEventSink detect_events(detectors, app_events);
+  DetectFlowEnd detect_flow_end(detectors, eve);
+  AppLayer app(options.app, detect_events, export_sink.get());
+  Pipeline pipeline(options.pipeline, app, &detect_flow_end, &app);
   CaptureCounters capture;
 
   std::unique_ptr<BpfFilter> filter;
@@ -239,6 +277,19 @@ int run(const RunOptions& options, std::FILE* errors) {
     stats.export_no_transfer_syntax = export_sink->skipped_unknown_transfer_syntax();
     stats.export_open_limit = e.objects_skipped_open_limit;
     stats.export_write_errors = e.write_errors;
+  }
+  if (builder) {
+    stats.detect_enabled = true;
+    stats.rules_loaded = options.rules_loaded;
+    stats.rules_failed = options.rules_failed;
+    stats.detect = builder->counters();
+  }
+  if (sensor) {
+    stats.policy_enabled = true;
+    stats.policy = sensor->counters();
+    const std::vector<detect::ZonePairSummary> rows = sensor->summary();
+    write_policy_summary(sink, pipeline.last_ts(), rows);
+    print_zone_matrix(rows, errors);
   }
   eve.write_stats(stats);
   if (!sink.flush()) {

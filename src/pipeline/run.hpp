@@ -7,6 +7,8 @@
 #include <vector>
 
 #include "applayer/app_layer.hpp"
+#include "detect/rule_engine.hpp"
+#include "policy/config.hpp"
 #include "pipeline/pipeline.hpp"
 
 namespace dicomsentry {
@@ -22,6 +24,10 @@ struct RunOptions {
   bool log_phi = false;             // --log-phi: write patient-identifying values
   std::string export_dir;           // --export-objects: C-STORE data sets as Part 10 files
   std::uint64_t export_max_bytes = 256ull << 20;  // per object
+  // Detection (null: off). Both are owned by the caller and outlive run().
+  const detect::RuleEngine* rule_engine = nullptr;  // -S, built
+  std::uint64_t rules_loaded = 0, rules_failed = 0;  // for stats.detect
+  const policy::Config* policy = nullptr;           // -c: zones and policy
   // Live capture settings.
   std::uint32_t snaplen = 262144;
   std::uint32_t buffer_size = 64u << 20;
