@@ -8,50 +8,6 @@ constexpr std::uint32_t kUndefinedLength = 0xFFFFFFFF;
 constexpr std::size_t kElementHeader = 8;  // group, element, 32-bit length (implicit VR)
 constexpr std::size_t kGroupLengthElement = kElementHeader + 4;
 
-enum class Vr : std::uint8_t { kUS, kUL, kUI, kAE, kLO, kAT };
-
-// One known element of group 0000 and where its value goes.
-struct ElementSpec {
-  std::uint16_t element;
-  Vr vr;
-  DimseCommand::Field field;
-};
-
-// PS3.7 §E.1 and §E.2 (retired elements such as 0000,0001 are deliberately absent: skipped).
-constexpr ElementSpec kElements[] = {
-    {0x0000, Vr::kUL, DimseCommand::kHasGroupLength},
-    {0x0002, Vr::kUI, DimseCommand::kHasAffectedSopClassUid},
-    {0x0003, Vr::kUI, DimseCommand::kHasRequestedSopClassUid},
-    {0x0100, Vr::kUS, DimseCommand::kHasCommandField},
-    {0x0110, Vr::kUS, DimseCommand::kHasMessageId},
-    {0x0120, Vr::kUS, DimseCommand::kHasMessageIdBeingRespondedTo},
-    {0x0600, Vr::kAE, DimseCommand::kHasMoveDestination},
-    {0x0700, Vr::kUS, DimseCommand::kHasPriority},
-    {0x0800, Vr::kUS, DimseCommand::kHasDataSetType},
-    {0x0900, Vr::kUS, DimseCommand::kHasStatus},
-    {0x0901, Vr::kAT, DimseCommand::kHasOffendingElement},
-    {0x0902, Vr::kLO, DimseCommand::kHasErrorComment},
-    {0x0903, Vr::kUS, DimseCommand::kHasErrorId},
-    {0x1000, Vr::kUI, DimseCommand::kHasAffectedSopInstanceUid},
-    {0x1001, Vr::kUI, DimseCommand::kHasRequestedSopInstanceUid},
-    {0x1002, Vr::kUS, DimseCommand::kHasEventTypeId},
-    {0x1005, Vr::kAT, DimseCommand::kHasAttributeIdentifierList},
-    {0x1008, Vr::kUS, DimseCommand::kHasActionTypeId},
-    {0x1020, Vr::kUS, DimseCommand::kHasRemainingSubOperations},
-    {0x1021, Vr::kUS, DimseCommand::kHasCompletedSubOperations},
-    {0x1022, Vr::kUS, DimseCommand::kHasFailedSubOperations},
-    {0x1023, Vr::kUS, DimseCommand::kHasWarningSubOperations},
-    {0x1030, Vr::kAE, DimseCommand::kHasMoveOriginatorAeTitle},
-    {0x1031, Vr::kUS, DimseCommand::kHasMoveOriginatorMessageId},
-};
-
-const ElementSpec* find_element(std::uint16_t element) {
-  for (const ElementSpec& spec : kElements) {
-    if (spec.element == element) return &spec;
-  }
-  return nullptr;
-}
-
 void add(DimseCommand& out, DimseAnomaly kind, std::uint32_t tag, std::size_t offset) {
   if (out.anomaly_count == DimseCommand::kMaxAnomalies) {
     ++out.anomalies_dropped;
@@ -69,93 +25,53 @@ std::string_view trimmed(ByteView value, bool leading_spaces) {
   return s;
 }
 
-std::uint16_t* us_slot(DimseCommand& c, DimseCommand::Field f) {
-  switch (f) {
-    case DimseCommand::kHasCommandField:
-      return &c.command_field_raw;
-    case DimseCommand::kHasMessageId:
-      return &c.message_id;
-    case DimseCommand::kHasMessageIdBeingRespondedTo:
-      return &c.message_id_being_responded_to;
-    case DimseCommand::kHasPriority:
-      return &c.priority;
-    case DimseCommand::kHasDataSetType:
-      return &c.data_set_type;
-    case DimseCommand::kHasStatus:
-      return &c.status;
-    case DimseCommand::kHasErrorId:
-      return &c.error_id;
-    case DimseCommand::kHasEventTypeId:
-      return &c.event_type_id;
-    case DimseCommand::kHasActionTypeId:
-      return &c.action_type_id;
-    case DimseCommand::kHasRemainingSubOperations:
-      return &c.remaining_sub_operations;
-    case DimseCommand::kHasCompletedSubOperations:
-      return &c.completed_sub_operations;
-    case DimseCommand::kHasFailedSubOperations:
-      return &c.failed_sub_operations;
-    case DimseCommand::kHasWarningSubOperations:
-      return &c.warning_sub_operations;
-    case DimseCommand::kHasMoveOriginatorMessageId:
-      return &c.move_originator_message_id;
-    default:
-      return nullptr;
-  }
+// What became of one known element: kept, a repeat of one already kept (the first value
+// stands), or a length its VR does not allow (not kept).
+enum class Stored : std::uint8_t { kKept, kDuplicate, kBadLength };
+
+// One store per VR (PS3.7 §E.1). Each is called straight from the element switch in
+// parse_command_set: a command set has about ten elements and runs once per DIMSE message,
+// so no table is searched per element.
+Stored store_us(DimseCommand& out, DimseCommand::Field field, std::uint16_t& slot,
+                ByteView value) {
+  if (out.has_field(field)) return Stored::kDuplicate;
+  if (value.size() != 2) return Stored::kBadLength;
+  slot = load_le16(value.data());
+  out.has |= field;
+  return Stored::kKept;
 }
 
-std::string_view* text_slot(DimseCommand& c, DimseCommand::Field f) {
-  switch (f) {
-    case DimseCommand::kHasAffectedSopClassUid:
-      return &c.affected_sop_class_uid;
-    case DimseCommand::kHasRequestedSopClassUid:
-      return &c.requested_sop_class_uid;
-    case DimseCommand::kHasAffectedSopInstanceUid:
-      return &c.affected_sop_instance_uid;
-    case DimseCommand::kHasRequestedSopInstanceUid:
-      return &c.requested_sop_instance_uid;
-    case DimseCommand::kHasMoveDestination:
-      return &c.move_destination;
-    case DimseCommand::kHasMoveOriginatorAeTitle:
-      return &c.move_originator_ae_title;
-    case DimseCommand::kHasErrorComment:
-      return &c.error_comment;
-    default:
-      return nullptr;
-  }
+Stored store_ul(DimseCommand& out, DimseCommand::Field field, std::uint32_t& slot,
+                ByteView value) {
+  if (out.has_field(field)) return Stored::kDuplicate;
+  if (value.size() != 4) return Stored::kBadLength;
+  slot = load_le32(value.data());
+  out.has |= field;
+  return Stored::kKept;
 }
 
-// Stores one known element's value; false when its length does not fit its VR.
-bool store(DimseCommand& out, const ElementSpec& spec, ByteView value, std::size_t offset) {
-  const std::uint32_t tag = spec.element;
-  switch (spec.vr) {
-    case Vr::kUS:
-      if (value.size() != 2) return false;
-      *us_slot(out, spec.field) = load_le16(value.data());
-      break;
-    case Vr::kUL:
-      if (value.size() != 4) return false;
-      out.group_length = load_le32(value.data());
-      break;
-    case Vr::kAT:
-      if (value.size() % 4 != 0) return false;
-      (spec.field == DimseCommand::kHasOffendingElement ? out.offending_element
-                                                        : out.attribute_identifier_list) = {value};
-      break;
-    case Vr::kUI:
-    case Vr::kAE:
-    case Vr::kLO: {
-      const std::string_view text = trimmed(value, spec.vr == Vr::kAE);
-      const std::size_t limit = spec.vr == Vr::kUI   ? kMaxUidLength
-                                : spec.vr == Vr::kAE ? kMaxAeLength
-                                                     : 64;  // LO: 64 characters
-      if (text.size() > limit) add(out, DimseAnomaly::kValueTooLong, tag, offset);
-      *text_slot(out, spec.field) = text;
-      break;
-    }
-  }
-  out.has |= spec.field;
-  return true;
+Stored store_at(DimseCommand& out, DimseCommand::Field field, TagList& slot, ByteView value) {
+  if (out.has_field(field)) return Stored::kDuplicate;
+  if (value.size() % 4 != 0) return Stored::kBadLength;
+  slot = {value};
+  out.has |= field;
+  return Stored::kKept;
+}
+
+// UI (at most kMaxUidLength characters), AE (kMaxAeLength, leading spaces dropped) and LO (64
+// characters): a longer value is kept and flagged.
+enum class Text : std::uint8_t { kUI, kAE, kLO };
+Stored store_text(DimseCommand& out, DimseCommand::Field field, std::string_view& slot,
+                  ByteView value, Text vr, std::uint32_t tag, std::size_t offset) {
+  if (out.has_field(field)) return Stored::kDuplicate;
+  const std::string_view text = trimmed(value, vr == Text::kAE);
+  const std::size_t limit = vr == Text::kUI   ? kMaxUidLength
+                            : vr == Text::kAE ? kMaxAeLength
+                                              : 64;  // LO: 64 characters
+  if (text.size() > limit) add(out, DimseAnomaly::kValueTooLong, tag, offset);
+  slot = text;
+  out.has |= field;
+  return Stored::kKept;
 }
 
 // Which elements PS3.7 §9.3 and §10.3 make mandatory (M) for each command.
@@ -296,15 +212,82 @@ DimseCommand parse_command_set(ByteView bytes) {
       add(out, DimseAnomaly::kNotCommandGroup, tag, offset);
       continue;
     }
-    const ElementSpec* spec = find_element(element);
-    if (spec == nullptr) continue;     // retired or unknown group-0000 element
-    if (out.has_field(spec->field)) {  // a repeat that came back out of order
-      add(out, DimseAnomaly::kDuplicateTag, tag, offset);
-      continue;
+    using C = DimseCommand;
+    Stored stored = Stored::kKept;
+    // PS3.7 §E.1 and §E.2; retired elements such as (0000,0001) are deliberately skipped.
+    switch (element) {
+      case 0x0000: stored = store_ul(out, C::kHasGroupLength, out.group_length, value); break;
+      case 0x0002:
+        stored = store_text(out, C::kHasAffectedSopClassUid, out.affected_sop_class_uid, value,
+                            Text::kUI, tag, offset);
+        break;
+      case 0x0003:
+        stored = store_text(out, C::kHasRequestedSopClassUid, out.requested_sop_class_uid, value,
+                            Text::kUI, tag, offset);
+        break;
+      case 0x0100: stored = store_us(out, C::kHasCommandField, out.command_field_raw, value); break;
+      case 0x0110: stored = store_us(out, C::kHasMessageId, out.message_id, value); break;
+      case 0x0120:
+        stored = store_us(out, C::kHasMessageIdBeingRespondedTo,
+                          out.message_id_being_responded_to, value);
+        break;
+      case 0x0600:
+        stored = store_text(out, C::kHasMoveDestination, out.move_destination, value, Text::kAE,
+                            tag, offset);
+        break;
+      case 0x0700: stored = store_us(out, C::kHasPriority, out.priority, value); break;
+      case 0x0800: stored = store_us(out, C::kHasDataSetType, out.data_set_type, value); break;
+      case 0x0900: stored = store_us(out, C::kHasStatus, out.status, value); break;
+      case 0x0901:
+        stored = store_at(out, C::kHasOffendingElement, out.offending_element, value);
+        break;
+      case 0x0902:
+        stored = store_text(out, C::kHasErrorComment, out.error_comment, value, Text::kLO, tag,
+                            offset);
+        break;
+      case 0x0903: stored = store_us(out, C::kHasErrorId, out.error_id, value); break;
+      case 0x1000:
+        stored = store_text(out, C::kHasAffectedSopInstanceUid, out.affected_sop_instance_uid,
+                            value, Text::kUI, tag, offset);
+        break;
+      case 0x1001:
+        stored = store_text(out, C::kHasRequestedSopInstanceUid, out.requested_sop_instance_uid,
+                            value, Text::kUI, tag, offset);
+        break;
+      case 0x1002: stored = store_us(out, C::kHasEventTypeId, out.event_type_id, value); break;
+      case 0x1005:
+        stored = store_at(out, C::kHasAttributeIdentifierList, out.attribute_identifier_list,
+                          value);
+        break;
+      case 0x1008: stored = store_us(out, C::kHasActionTypeId, out.action_type_id, value); break;
+      case 0x1020:
+        stored = store_us(out, C::kHasRemainingSubOperations, out.remaining_sub_operations, value);
+        break;
+      case 0x1021:
+        stored = store_us(out, C::kHasCompletedSubOperations, out.completed_sub_operations, value);
+        break;
+      case 0x1022:
+        stored = store_us(out, C::kHasFailedSubOperations, out.failed_sub_operations, value);
+        break;
+      case 0x1023:
+        stored = store_us(out, C::kHasWarningSubOperations, out.warning_sub_operations, value);
+        break;
+      case 0x1030:
+        stored = store_text(out, C::kHasMoveOriginatorAeTitle, out.move_originator_ae_title, value,
+                            Text::kAE, tag, offset);
+        break;
+      case 0x1031:
+        stored = store_us(out, C::kHasMoveOriginatorMessageId, out.move_originator_message_id,
+                          value);
+        break;
+      default:
+        continue;  // retired or unknown group-0000 element
     }
-    if (!store(out, *spec, value, offset)) add(out, DimseAnomaly::kBadValueLength, tag, offset);
-    if (spec->field == DimseCommand::kHasGroupLength && out.has_field(spec->field) &&
-        out.group_length != bytes.size() - cursor.offset()) {
+    if (stored == Stored::kDuplicate) {  // a repeat that came back out of order
+      add(out, DimseAnomaly::kDuplicateTag, tag, offset);
+    } else if (stored == Stored::kBadLength) {
+      add(out, DimseAnomaly::kBadValueLength, tag, offset);
+    } else if (element == 0x0000 && out.group_length != bytes.size() - cursor.offset()) {
       add(out, DimseAnomaly::kGroupLengthMismatch, tag, offset);
     }
   }
@@ -317,8 +300,8 @@ DimseCommand parse_command_set(ByteView bytes) {
   } else if (!out.stopped) {
     add(out, DimseAnomaly::kMissingCommandField, 0x0100, 0);
   }
-  if (!out.stopped) {
-    const std::uint32_t missing = required_fields(out.command) & ~out.has;
+  const std::uint32_t missing = out.stopped ? 0 : required_fields(out.command) & ~out.has;
+  if (missing != 0) {
     for (const MissingName& m : kMissing) {
       if (missing & m.field) add(out, m.anomaly, m.element, 0);
     }
