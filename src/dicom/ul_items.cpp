@@ -24,18 +24,20 @@ std::string_view uid_chars(ByteView value) {
 
 bool is_valid_uid(std::string_view uid) {
   if (uid.empty() || uid.size() > kUidMaxChars) return false;
-  std::size_t component_start = 0;
-  for (std::size_t i = 0; i <= uid.size(); ++i) {
-    if (i == uid.size() || uid[i] == '.') {
-      const std::size_t len = i - component_start;
-      if (len == 0) return false;                                // empty component
-      if (len > 1 && uid[component_start] == '0') return false;  // leading zero
-      component_start = i + 1;
-    } else if (uid[i] < '0' || uid[i] > '9') {
-      return false;
-    }
+  // Most UIDs on the wire are the standard's own: a prefix that is valid and ends a component
+  // is compared at once, not character by character (an A-ASSOCIATE-RQ holds dozens of UIDs).
+  constexpr std::string_view kDicomRoot = "1.2.840.10008.";
+  const char* p = uid.data() + (uid.starts_with(kDicomRoot) ? kDicomRoot.size() : 0);
+  const char* const end = uid.data() + uid.size();
+  for (;;) {  // p is at the start of a component
+    const char* const start = p;
+    while (p != end && static_cast<unsigned char>(*p - '0') <= 9) ++p;
+    if (p == start) return false;                       // empty component, or not a digit
+    if (p - start > 1 && *start == '0') return false;  // leading zero
+    if (p == end) return true;
+    if (*p != '.') return false;
+    ++p;
   }
-  return true;
 }
 
 void take_uid(ByteView value, std::string& out, const ItemContext& ctx) {
@@ -53,7 +55,10 @@ bool printable(char c) {
 void take_ae_title(ByteView field, AeTitle& out) {
   const std::string_view raw(reinterpret_cast<const char*>(field.data()), field.size());
   out.raw.assign(raw);
-  out.non_printable = !std::all_of(raw.begin(), raw.end(), printable);
+  // A plain loop: std::all_of over a function pointer was not inlined (one call per byte).
+  bool non_printable = false;
+  for (const char c : raw) non_printable |= !printable(c);
+  out.non_printable = non_printable;
   const std::size_t first = raw.find_first_not_of(' ');
   if (first == std::string_view::npos) {
     out.trimmed.clear();
@@ -278,7 +283,7 @@ void parse_user_information(ByteView value, bool is_request, UserInformation& ui
           const std::string_view name(reinterpret_cast<const char*>(v.data()), v.size());
           ui.implementation_version_name.assign(name);
           if (name.empty() || name.size() > kMaxImplementationVersionName ||
-              !std::all_of(name.begin(), name.end(), printable)) {
+              !std::all_of(name.begin(), name.end(), [](char c) { return printable(c); })) {
             ctx.flag(DicomAnomaly::kUserInfoBadVersionName, item.start);
           }
         }
