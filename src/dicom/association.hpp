@@ -80,6 +80,10 @@ class Association final : public PduHandler, public AnomalyReporter {
   std::uint32_t anomaly_events_ = 0;
   DimseTracker dimse_;
   AssociationRecord record_;
+  // The previous association's context summaries, kept with their strings' buffers: a pooled
+  // session's next A-ASSOCIATE-RQ fills them again instead of allocating a dozen UIDs.
+  std::vector<ContextSummary> spare_contexts_;
+  ContextSummary& next_context();
 };
 
 }  // namespace dicomsentry::dicom

@@ -42,24 +42,53 @@ std::string_view command_kind_name(CommandKind kind) {
   return i < kCommandKinds ? kNames[i] : "UNKNOWN";
 }
 
+namespace {
+
+void clear_peer(PeerSummary& p) {
+  p.implementation_class_uid.clear();
+  p.implementation_version_name.clear();
+  p.has_max_pdu_length = false;
+  p.max_pdu_length = 0;
+  p.has_async_window = false;
+  p.max_operations_invoked = p.max_operations_performed = 0;
+  p.bytes = 0;
+  p.pdus = 0;
+  p.pdus_by_type.fill(0);
+}
+
+}  // namespace
+
+// Field by field, so the strings and vectors keep their buffers for the flow's next
+// association (assigning a fresh record would free them all, and costs more than this).
 void AssociationRecord::clear() {
-  // Keep the vectors' and strings' buffers: records are reused for the flow's next association.
-  std::vector<ContextSummary> kept_contexts = std::move(contexts);
-  std::vector<RoleSummary> kept_roles = std::move(roles);
-  std::string buffers[6] = {std::move(calling_ae), std::move(called_ae), std::move(responding_ae),
-                            std::move(application_context), std::move(user_identity_username),
-                            std::string()};
-  *this = AssociationRecord();
-  kept_contexts.clear();
-  kept_roles.clear();
-  contexts = std::move(kept_contexts);
-  roles = std::move(kept_roles);
-  for (auto& b : buffers) b.clear();
-  calling_ae = std::move(buffers[0]);
-  called_ae = std::move(buffers[1]);
-  responding_ae = std::move(buffers[2]);
-  application_context = std::move(buffers[3]);
-  user_identity_username = std::move(buffers[4]);
+  flow = nullptr;
+  start_ts = end_ts = 0;
+  state = AssociationState::kRequested;
+  midstream = false;
+  port_configured = true;
+  calling_ae.clear();
+  called_ae.clear();
+  responding_ae.clear();
+  application_context.clear();
+  contexts.clear();
+  contexts_proposed = 0;
+  clear_peer(requestor);
+  clear_peer(acceptor);
+  roles.clear();
+  extended_negotiations = 0;
+  user_identity_type = 0;
+  user_identity_response_requested = false;
+  user_identity_confirmed = false;
+  user_identity_username.clear();
+  user_identity_secondary_length = 0;
+  reject_result = reject_source = reject_reason = 0;
+  abort_source = abort_reason = 0;
+  abort_from_requestor = false;
+  release_from_requestor = true;
+  requests.fill(0);
+  transactions = 0;
+  anomalies = 0;
+  gap_bytes = 0;
 }
 
 void TransactionRecord::clear() {
