@@ -19,6 +19,8 @@
 #include "capture/live_capture.hpp"
 #include "applayer/app_layer.hpp"
 #include "detect/alert_builder.hpp"
+#include "detect/dataset_inspector.hpp"
+#include "detect/payload_inspector.hpp"
 #include "detect/policy_sensor.hpp"
 #include "output/eve_alert_writer.hpp"
 #include "output/eve_app_writer.hpp"
@@ -243,8 +245,26 @@ int run(const RunOptions& options, std::FILE* errors) {
   }
   DetectEventSink detect_events(detectors, app_events);
   DetectFlowEnd detect_flow_end(detectors, eve);
-  AppLayer app(options.app, detect_events, export_sink.get());
-  Pipeline pipeline(options.pipeline, app, &detect_flow_end, &app);
+  // dicom.dataset rules see each C-STORE data set on its way to the exporter; pkt_data rules
+  // see the raw streams on their way to the app layer. Neither exists without such rules.
+  std::unique_ptr<detect::DatasetInspector> dataset_inspector;
+  dicom::ObjectSink* objects = export_sink.get();
+  if (matcher && options.rule_engine->has_dataset_rules()) {
+    dataset_inspector = std::make_unique<detect::DatasetInspector>(*options.rule_engine, *matcher,
+                                                                   *builder, export_sink.get());
+    objects = dataset_inspector.get();
+  }
+  AppLayer app(options.app, detect_events, objects);
+  std::unique_ptr<detect::PayloadInspector> payload_inspector;
+  StreamConsumer* consumer = &app;
+  FlowEndHandler* app_flow_end = &app;
+  if (matcher && options.rule_engine->has_payload_rules()) {
+    payload_inspector = std::make_unique<detect::PayloadInspector>(*options.rule_engine, *matcher,
+                                                                   *builder, app, &app);
+    consumer = payload_inspector.get();
+    app_flow_end = payload_inspector.get();
+  }
+  Pipeline pipeline(options.pipeline, *consumer, &detect_flow_end, app_flow_end);
   CaptureCounters capture;
 
   std::unique_ptr<BpfFilter> filter;
