@@ -23,21 +23,33 @@ AlertBuilder::AlertBuilder(const std::vector<rules::Rule>& rules, AlertSink& ale
 
 void AlertBuilder::on_hit(const RuleHit& hit) {
   ++counters_.hits;
-  if (hit.rule_index < rules_.size()) pending_.push_back(hit);
+  if (hit.rule_index >= rules_.size()) return;
+  if (in_event_) {
+    pending_.push_back(hit);
+  } else if (rules_[hit.rule_index].action == rules::Action::kPass) {
+    mark_pass(hit);
+  } else {
+    decide(hit, false);
+  }
+}
+
+void AlertBuilder::mark_pass(const RuleHit& hit) {
+  ++counters_.pass_matches;
+  if (hit.flow == nullptr) return;
+  if (passed_flows_.size() < config_.max_pass_flows) {
+    passed_flows_.insert(hit.flow->flow_id);
+  } else if (!passed_flows_.contains(hit.flow->flow_id)) {
+    ++counters_.pass_flows_untracked;
+  }
 }
 
 void AlertBuilder::flush() {
+  in_event_ = false;
   bool event_passed = false;
   for (const RuleHit& hit : pending_) {
     if (rules_[hit.rule_index].action != rules::Action::kPass) continue;
-    ++counters_.pass_matches;
+    mark_pass(hit);
     event_passed = true;
-    if (hit.flow == nullptr) continue;
-    if (passed_flows_.size() < config_.max_pass_flows) {
-      passed_flows_.insert(hit.flow->flow_id);
-    } else if (!passed_flows_.contains(hit.flow->flow_id)) {
-      ++counters_.pass_flows_untracked;
-    }
   }
   for (const RuleHit& hit : pending_) {
     if (rules_[hit.rule_index].action == rules::Action::kPass) continue;

@@ -27,10 +27,12 @@ struct AlertBuilderConfig {
   std::size_t max_pass_flows = 65536;  // flows remembered as passed at one time
 };
 
-// Usage: the matcher reports hits of one event (an association, a transaction, a handshake,
-// a flow end) through on_hit, which only buffers them; flush() then decides them all. Within
-// an event pass rules go first (Suricata's action order), so a pass rule silences the other
-// rules of the same event whatever order the matcher reported them in.
+// Usage: around one event (an association, a transaction, a handshake, a flow end) call
+// begin_event(), let the matcher report its hits through on_hit, then flush(): the hits are
+// buffered and decided together, pass rules first (Suricata's action order), so a pass rule
+// silences the other rules of the same event whatever order the matcher reported them in.
+// A hit outside begin_event()/flush() (a stream inspector reporting as data arrives) is
+// decided at once: its record pointers are only valid during the call.
 //
 // Pass semantics (simplified from Suricata's): once a pass rule matched on a flow, no rule
 // alerts on that flow for the rest of its life. The mark is a flow_id in a set that
@@ -46,6 +48,7 @@ class AlertBuilder final : public HitSink {
   AlertBuilder(const std::vector<rules::Rule>& rules, AlertSink& alerts,
                const AlertBuilderConfig& config = {});
 
+  void begin_event() { in_event_ = true; }
   void on_hit(const RuleHit& hit) override;
   void flush();
   void on_flow_end(const Flow& flow);
@@ -55,6 +58,7 @@ class AlertBuilder final : public HitSink {
 
  private:
   void decide(const RuleHit& hit, bool event_passed);
+  void mark_pass(const RuleHit& hit);
   bool passes_thresholds(const rules::Rule& rule, const RuleHit& hit);
 
   const std::vector<rules::Rule>& rules_;
@@ -62,6 +66,7 @@ class AlertBuilder final : public HitSink {
   AlertBuilderConfig config_;
   ThresholdTracker thresholds_;
   std::vector<RuleHit> pending_;  // this event's hits; capacity kept
+  bool in_event_ = false;
   std::unordered_set<std::uint64_t> passed_flows_;
   AlertBuilderCounters counters_;
 };

@@ -5,6 +5,7 @@ namespace dicomsentry {
 
 void DetectEventSink::on_association(const dicom::AssociationRecord& record) {
   if (d_.matcher != nullptr) {
+    d_.builder->begin_event();
     d_.matcher->match_association(record, *d_.builder);
     d_.builder->flush();
   }
@@ -14,6 +15,7 @@ void DetectEventSink::on_association(const dicom::AssociationRecord& record) {
 
 void DetectEventSink::on_transaction(const dicom::TransactionRecord& record) {
   if (d_.matcher != nullptr) {
+    d_.builder->begin_event();
     d_.matcher->match_transaction(record, *d_.builder);
     d_.builder->flush();
   }
@@ -22,6 +24,7 @@ void DetectEventSink::on_transaction(const dicom::TransactionRecord& record) {
 
 void DetectEventSink::on_tls(const dicom::TlsRecord& record) {
   if (d_.matcher != nullptr) {
+    d_.builder->begin_event();
     d_.matcher->match_tls(record, *d_.builder);
     d_.builder->flush();
   }
@@ -30,6 +33,7 @@ void DetectEventSink::on_tls(const dicom::TlsRecord& record) {
 
 void DetectFlowEnd::on_flow_end(Flow& flow) {
   if (d_.matcher != nullptr) {
+    d_.builder->begin_event();
     d_.matcher->match_flow(flow, flow.last_ts, *d_.builder);
     d_.builder->flush();
     d_.builder->on_flow_end(flow);

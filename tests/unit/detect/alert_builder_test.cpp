@@ -100,6 +100,7 @@ TEST(AlertBuilder, AlertCarriesTheRuleAndTheRecord) {
   association.calling_ae = "ECHOSCU";
   RuleHit h = hit_of(0, flow, kT0 + 5, Direction::kToClient);
   h.association = &association;
+  builder.begin_event();
   builder.on_hit(h);
   EXPECT_TRUE(sink.seen.empty());  // buffered until the event is flushed
   builder.flush();
@@ -132,6 +133,7 @@ TEST(AlertBuilder, PriorityAndUnknownClasstype) {
   Collect sink;
   AlertBuilder builder(rules, sink);
   const Flow flow = make_flow(1);
+  builder.begin_event();
   for (std::uint32_t i = 0; i < 3; ++i) builder.on_hit(hit_of(i, flow));
   builder.flush();
   ASSERT_EQ(sink.seen.size(), 3u);
@@ -155,6 +157,7 @@ TEST(AlertBuilder, TransactionHitNamesItsAssociation) {
   dicom::TlsRecord tls;
   RuleHit h = hit_of(0, flow);
   h.transaction = &transaction;
+  builder.begin_event();
   builder.on_hit(h);
   RuleHit t = hit_of(0, flow);
   t.tls = &tls;
@@ -177,14 +180,18 @@ TEST(AlertBuilder, PassRuleSilencesItsFlowUntilTheFlowEnds) {
   const Flow a = make_flow(10);
   const Flow b = make_flow(11);
   // The pass hit comes after the alert hit in the same event: it still wins.
+  builder.begin_event();
   builder.on_hit(hit_of(0, a));
   builder.on_hit(hit_of(1, a));
   builder.flush();
+  builder.begin_event();
   builder.on_hit(hit_of(0, a));  // a later event on the passed flow
   builder.flush();
+  builder.begin_event();
   builder.on_hit(hit_of(0, b));  // another flow alerts
   builder.flush();
   builder.on_flow_end(a);
+  builder.begin_event();
   builder.on_hit(hit_of(0, a));  // the flow id again, after its end: alerts
   builder.flush();
   ASSERT_EQ(sink.seen.size(), 2u);
@@ -209,11 +216,14 @@ TEST(AlertBuilder, PassMarksAreBounded) {
   AlertBuilder builder(rules, sink, config);
   const Flow a = make_flow(10);
   const Flow b = make_flow(11);
+  builder.begin_event();
   builder.on_hit(hit_of(1, a));
   builder.flush();
+  builder.begin_event();
   builder.on_hit(hit_of(1, b));  // the set is full: b's pass covers only this event
   builder.on_hit(hit_of(0, b));
   builder.flush();
+  builder.begin_event();
   builder.on_hit(hit_of(0, b));
   builder.on_hit(hit_of(0, a));
   builder.flush();
@@ -232,6 +242,7 @@ TEST(AlertBuilder, ThresholdLimitBySource) {
   const Flow f1 = make_flow(1, 1, 2);
   const Flow f2 = make_flow(2, 1, 3);  // same client, another server
   const Flow f3 = make_flow(3, 4, 2);  // another client
+  builder.begin_event();
   for (int i = 0; i < 4; ++i) builder.on_hit(hit_of(0, i % 2 ? f1 : f2, kT0 + i * kSecond));
   builder.on_hit(hit_of(0, f3, kT0 + 5 * kSecond));
   // Sent by the server of f1 (10.0.0.2): its own key.
@@ -253,6 +264,7 @@ TEST(AlertBuilder, DetectionFilterByDestination) {
   std::vector<Flow> flows;
   for (std::uint8_t c = 1; c <= 6; ++c) flows.push_back(make_flow(c, c, 200));
   for (std::size_t i = 0; i < flows.size(); ++i) {
+    builder.begin_event();
     builder.on_hit(hit_of(0, flows[i], kT0 + static_cast<TimestampNs>(i) * kSecond));
     builder.flush();
   }
@@ -277,6 +289,7 @@ TEST(AlertBuilder, DistinctCalledAeTitles) {
     associations[i].called_ae = called[i];
     RuleHit h = hit_of(0, flow, kT0 + static_cast<TimestampNs>(i) * kSecond);
     h.association = &associations[i];
+    builder.begin_event();
     builder.on_hit(h);
     builder.flush();
   }
@@ -316,11 +329,29 @@ TEST(AlertBuilder, DistinctValueOfEachField) {
   EXPECT_FALSE(distinct_value(rules::UniqueOn::kCalledAe, bare).has_value());
 }
 
+TEST(AlertBuilder, HitsOutsideAnEventAreDecidedAtOnce) {
+  const auto rules = parse({
+      R"(alert tcp any any -> any any (msg:"alert"; sid:1;))",
+      R"(pass tcp any any -> any any (msg:"trusted"; sid:2;))",
+  });
+  Collect sink;
+  AlertBuilder builder(rules, sink);
+  const Flow flow = make_flow(3);
+  builder.on_hit(hit_of(0, flow));  // as a stream inspector reports: no begin_event()
+  EXPECT_EQ(sink.seen.size(), 1u);
+  builder.on_hit(hit_of(1, flow));  // the pass mark holds for later hits
+  builder.on_hit(hit_of(0, flow));
+  EXPECT_EQ(sink.seen.size(), 1u);
+  EXPECT_EQ(builder.counters().suppressed_pass, 1u);
+  EXPECT_EQ(builder.counters().pass_matches, 1u);
+}
+
 TEST(AlertBuilder, HitOfAnUnknownRuleIsCountedAndDropped) {
   const auto rules = parse({R"(alert tcp any any -> any any (msg:"x"; sid:1;))"});
   Collect sink;
   AlertBuilder builder(rules, sink);
   const Flow flow = make_flow(1);
+  builder.begin_event();
   builder.on_hit(hit_of(5, flow));
   builder.flush();
   EXPECT_TRUE(sink.seen.empty());
