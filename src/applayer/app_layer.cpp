@@ -208,11 +208,16 @@ Consumed AppLayer::on_data(const StreamContext& context, ByteView data) {
     recycle_if_done(context.flow);
     return c;
   }
+  // The per-delivery path: the session's own flag says whether it is done, and only then is
+  // the general recycle_if_done consulted (a call per delivery cost more than the check).
   Session& s = *static_cast<Session*>(state);
-  const Consumed c = s.proto == AppProto::kDicom
-                         ? s.association.on_data(context, data)
-                         : s.tls.on_data(context, data, tls_scratch_, *this);
-  recycle_if_done(context.flow);
+  if (s.proto == AppProto::kDicom) {
+    const Consumed c = s.association.on_data(context, data);
+    if (s.association.reported()) recycle_if_done(context.flow);
+    return c;
+  }
+  const Consumed c = s.tls.on_data(context, data, tls_scratch_, *this);
+  if (s.tls.done()) recycle_if_done(context.flow);
   return c;
 }
 

@@ -169,7 +169,8 @@ void DimseTracker::on_pdv_data(const StreamContext& at, ByteView fragment) {
     const std::size_t take = std::min(fragment.size(), m.head_limit - m.head.size());
     m.head.insert(m.head.end(), fragment.begin(), fragment.begin() + static_cast<std::ptrdiff_t>(take));
   }
-  if (m.data_set_pending >= 0) {
+  // Without an object sink no data set has a handle: the pending record is not touched.
+  if (objects_ != nullptr && m.data_set_pending >= 0) {
     Pending& p = pending_[static_cast<std::size_t>(m.data_set_pending)];
     if (p.object != nullptr) objects_->write(p.object, fragment);
   }
