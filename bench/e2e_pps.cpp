@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,12 @@
 #include "benchmark_capture.hpp"
 #include "capture/capture_file.hpp"
 #include "applayer/app_layer.hpp"
+#include "detect/alert_builder.hpp"
+#include "detect/dataset_inspector.hpp"
+#include "detect/rule_engine.hpp"
+#include "output/eve_alert_writer.hpp"
+#include "pipeline/detect_sink.hpp"
+#include "rules/rule_file.hpp"
 #include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
 #include "pipeline/pipeline.hpp"
@@ -84,11 +91,27 @@ class CountingSink final : public ds::dicom::EventSink {
   void on_tls(const ds::dicom::TlsRecord&) override { ++events; }
 };
 
-enum class Mode { kTransport, kParseOnly, kFull };
+enum class Mode { kTransport, kParseOnly, kFull, kRules };
+
+// The default ruleset, compiled once for every run that uses it.
+const ds::detect::RuleEngine& default_rules() {
+  static const std::unique_ptr<ds::detect::RuleEngine> engine = [] {
+    ds::rules::RuleSet set;
+    ds::rules::load_rule_file(DICOMSENTRY_DEFAULT_RULES, ds::rules::default_vars("[104, 11112]", "[2762]"), set);
+    auto built = ds::detect::RuleEngine::build(set);
+    if (!built.engine || set.rules.empty() || !set.errors.empty() || !built.errors.empty()) {
+      fmt::print(stderr, "cannot build the default ruleset {}\n", DICOMSENTRY_DEFAULT_RULES);
+      std::exit(1);
+    }
+    return std::move(built.engine);
+  }();
+  return *engine;
+}
 
 struct AppTotals {
   std::uint64_t flow_events = 0;
   ds::AppLayerCounters app;
+  std::uint64_t alerts = 0;  // both reads of the rules pipeline
 };
 
 // One read of the capture through `pipeline`, every timestamp moved by `shift_ns` (so a second
@@ -129,12 +152,32 @@ Pass full_pipeline(const std::string& path, Mode mode, AppTotals& totals) {
   ds::EveWriter eve(sink);
   ds::EveAppWriter app_events(sink);
   CountingSink counting;
-  ds::AppLayer app(ds::AppLayerConfig{}, mode == Mode::kFull
-                                             ? static_cast<ds::dicom::EventSink&>(app_events)
-                                             : static_cast<ds::dicom::EventSink&>(counting));
+  // With rules, wired as the sensor is: matcher and alert builder between the app layer and
+  // the EVE writers, the dataset inspector in front of C-STORE data sets.
+  ds::EveAlertWriter alert_writer(sink, false);
+  std::unique_ptr<ds::detect::RuleMatcher> matcher;
+  std::unique_ptr<ds::detect::AlertBuilder> builder;
+  std::unique_ptr<ds::detect::DatasetInspector> dataset;
+  ds::Detectors detectors;
+  if (mode == Mode::kRules) {
+    const ds::detect::RuleEngine& engine = default_rules();
+    matcher = std::make_unique<ds::detect::RuleMatcher>(engine);
+    builder = std::make_unique<ds::detect::AlertBuilder>(engine.rules(), alert_writer);
+    detectors.matcher = matcher.get();
+    detectors.builder = builder.get();
+    if (engine.has_dataset_rules())
+      dataset = std::make_unique<ds::detect::DatasetInspector>(engine, *matcher, *builder, nullptr);
+  }
+  ds::DetectEventSink detect_events(detectors, app_events);
+  ds::DetectFlowEnd detect_flow_end(detectors, eve);
+  ds::dicom::EventSink& events = mode == Mode::kRules  ? static_cast<ds::dicom::EventSink&>(detect_events)
+                                 : mode == Mode::kFull ? static_cast<ds::dicom::EventSink&>(app_events)
+                                                       : static_cast<ds::dicom::EventSink&>(counting);
+  ds::AppLayer app(ds::AppLayerConfig{}, events, dataset.get());
   DiscardingConsumer discard;
   ds::StreamConsumer& consumer = with_app_layer ? static_cast<ds::StreamConsumer&>(app) : discard;
-  ds::Pipeline pipeline(ds::PipelineConfig{}, consumer, &eve, with_app_layer ? &app : nullptr);
+  ds::FlowEndHandler* flow_records = mode == Mode::kRules ? static_cast<ds::FlowEndHandler*>(&detect_flow_end) : &eve;
+  ds::Pipeline pipeline(ds::PipelineConfig{}, consumer, flow_records, with_app_layer ? &app : nullptr);
   ds::TimestampNs last_ts = 0;
   read_through(path, pipeline, 0, last_ts);  // warm-up
   const std::uint64_t warm_flow_events = eve.flow_events();
@@ -158,6 +201,7 @@ Pass full_pipeline(const std::string& path, Mode mode, AppTotals& totals) {
   totals.app.flows_tls -= warm.flows_tls;
   totals.app.flows_failed -= warm.flows_failed;
   totals.app.anomalies -= warm.anomalies;
+  if (builder) totals.alerts = builder->counters().alerts;
   return pass;
 }
 
@@ -168,7 +212,7 @@ double median(std::vector<double> values) {
 
 }  // namespace
 
-// Usage: bench_e2e [CAPTURE [RUNS [transport|parse|full]]]. Without a capture, one of 1.2 million packets
+// Usage: bench_e2e [CAPTURE [RUNS [transport|parse|full|rules]]]. Without a capture, one of 1.2 million packets
 // is made and removed afterwards; a CAPTURE path that does not exist is made and kept. A mode
 // as third argument runs only that pipeline (for a profiler).
 int main(int argc, char** argv) {
@@ -177,6 +221,7 @@ int main(int argc, char** argv) {
     const std::string name = argv[3];
     const Mode only = name == "parse"       ? Mode::kParseOnly
                       : name == "transport" ? Mode::kTransport
+                      : name == "rules"     ? Mode::kRules
                                             : Mode::kFull;
     AppTotals totals;
     for (int i = 0; i < runs; ++i) {
@@ -205,7 +250,7 @@ int main(int argc, char** argv) {
                now_seconds() - start);
   }
 
-  std::vector<double> bare_pps, bare_gbps, base_pps, parse_pps, full_pps, full_gbps;
+  std::vector<double> bare_pps, bare_gbps, base_pps, parse_pps, full_pps, full_gbps, rules_pps;
   std::uint64_t packets = 0;
   AppTotals totals;
   bare_read(path);  // warm the page cache
@@ -214,6 +259,8 @@ int main(int argc, char** argv) {
     const Pass base = full_pipeline(path, Mode::kTransport, totals);
     const Pass parse = full_pipeline(path, Mode::kParseOnly, totals);
     const Pass full = full_pipeline(path, Mode::kFull, totals);
+    const Pass ruled = full_pipeline(path, Mode::kRules, totals);
+    rules_pps.push_back(ruled.packets / ruled.seconds);
     parse_pps.push_back(parse.packets / parse.seconds);
     packets = full.packets;
     bare_pps.push_back(bare.packets / bare.seconds);
@@ -238,7 +285,12 @@ int main(int argc, char** argv) {
              1e9 / parse);
   fmt::print("full pipeline (+ EVE)  : {:8.2f} Mpps {:8.2f} Gbit/s  ({:.1f} ns/packet)\n", full / 1e6,
              median(full_gbps), 1e9 / full);
+  const double ruled = median(rules_pps);
+  fmt::print("full + default ruleset : {:8.2f} Mpps            ({:.1f} ns/packet; {} rules, {} alerts over both reads)\n",
+             ruled / 1e6, 1e9 / ruled, default_rules().rules().size(), totals.alerts);
   fmt::print("ratio full pipeline/bare (packets/s): {:.3f}\n", full / bare);
+  fmt::print("ratio with default rules / without (packets/s): {:.3f} (target: rules cost < 25%, ratio > 0.75)\n",
+             ruled / full);
   fmt::print("DICOM/TLS parsing share of per-packet time: {:.1f}% (target < 15%)\n",
              100.0 * (1e9 / parse - 1e9 / base) / (1e9 / parse));
   fmt::print("application layer with its EVE events, share of per-packet time: {:.1f}%\n",
