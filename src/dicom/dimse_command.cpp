@@ -169,34 +169,41 @@ DimseCommand parse_command_set(ByteView bytes) {
     out.stopped = true;
     return out;
   }
-  ByteCursor cursor(bytes);
+  // Element headers are read straight from the bytes: every read is checked against `size`
+  // first, and this loop runs for each of a command set's ten or so elements.
+  const std::byte* const base = bytes.data();
+  const std::size_t size = bytes.size();
+  if (size >= kElementHeader && load_le32(base) != 0) {
+    const std::uint32_t first = (std::uint32_t{load_le16(base)} << 16) | load_le16(base + 2);
+    add(out, DimseAnomaly::kGroupLengthMissing, first, 0);
+  }
+  std::size_t pos = 0;
   std::int64_t previous_tag = -1;
-  while (!cursor.empty()) {
-    const std::size_t offset = cursor.offset();
-    std::uint16_t group = 0;
-    std::uint16_t element = 0;
-    std::uint32_t length = 0;
-    if (cursor.remaining() < kElementHeader) {
+  while (pos < size) {
+    const std::size_t offset = pos;
+    if (size - pos < kElementHeader) {
       add(out, DimseAnomaly::kTruncatedHeader, 0, offset);
       out.stopped = true;
       break;
     }
-    cursor.read_le16(group);
-    cursor.read_le16(element);
-    cursor.read_le32(length);
+    const std::byte* const header = base + pos;
+    const std::uint16_t group = load_le16(header);
+    const std::uint16_t element = load_le16(header + 2);
+    const std::uint32_t length = load_le32(header + 4);
     const std::uint32_t tag = (std::uint32_t{group} << 16) | element;
-    if (offset == 0 && tag != 0) add(out, DimseAnomaly::kGroupLengthMissing, tag, offset);
+    pos += kElementHeader;
     if (length == kUndefinedLength) {
       add(out, DimseAnomaly::kUndefinedLength, tag, offset);
       out.stopped = true;
       break;
     }
-    ByteView value;
-    if (!cursor.read_view(length, value)) {
+    if (length > size - pos) {
       add(out, DimseAnomaly::kLengthOverrun, tag, offset);
       out.stopped = true;
       break;
     }
+    const ByteView value(base + pos, length);
+    pos += length;
     if (length % 2 != 0) add(out, DimseAnomaly::kOddLength, tag, offset);
     const auto ordinal = static_cast<std::int64_t>(tag);
     if (ordinal == previous_tag) {
@@ -287,7 +294,7 @@ DimseCommand parse_command_set(ByteView bytes) {
       add(out, DimseAnomaly::kDuplicateTag, tag, offset);
     } else if (stored == Stored::kBadLength) {
       add(out, DimseAnomaly::kBadValueLength, tag, offset);
-    } else if (element == 0x0000 && out.group_length != bytes.size() - cursor.offset()) {
+    } else if (element == 0x0000 && out.group_length != size - pos) {
       add(out, DimseAnomaly::kGroupLengthMismatch, tag, offset);
     }
   }
