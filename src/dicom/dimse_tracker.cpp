@@ -104,8 +104,9 @@ void DimseTracker::fill_context(TransactionRecord& record, std::uint8_t context_
 }
 
 void DimseTracker::on_pdv_begin(const StreamContext& at, std::uint8_t context_id,
-                                std::uint8_t control, std::uint32_t) {
+                                std::uint8_t control, std::uint32_t fragment_length) {
   Message& m = messages_[static_cast<std::size_t>(at.direction)];
+  m.pdv_length = fragment_length;
   m.pdv_is_command = (control & kPdvCommandBit) != 0;
   m.pdv_is_last = (control & kPdvLastBit) != 0;
   m.pdv_ignored = false;
@@ -160,6 +161,14 @@ void DimseTracker::on_pdv_data(const StreamContext& at, ByteView fragment) {
       reporter_->anomaly(at, EngineAnomaly::kCommandTooLarge, at.offset);
       return;
     }
+    if (m.command.empty() && m.pdv_is_last && fragment.size() == m.pdv_length) {
+      // The whole command set in one view (the usual case): parsed where it lies, not copied.
+      // on_pdv_end follows at once at the offset past it, which is where this reports from.
+      m.in_command = false;
+      const StreamContext end{at.flow, at.direction, at.ts, at.offset + fragment.size()};
+      process_command(end, m, fragment);
+      return;
+    }
     m.command.insert(m.command.end(), fragment.begin(), fragment.end());
     return;
   }
@@ -183,7 +192,7 @@ void DimseTracker::on_pdv_end(const StreamContext& at) {
     if (!m.in_command) return;
     m.in_command = false;
     if (m.command_overflow) return;
-    process_command(at, m);
+    process_command(at, m, m.command);
     return;
   }
   if (m.in_data_set) end_data_set(at, m, false);
@@ -196,8 +205,8 @@ void DimseTracker::on_lost(const StreamContext& at) {
   m.synced = false;
 }
 
-void DimseTracker::process_command(const StreamContext& at, Message& m) {
-  const DimseCommand cmd = parse_command_set(m.command);
+void DimseTracker::process_command(const StreamContext& at, Message& m, ByteView command) {
+  const DimseCommand cmd = parse_command_set(command);
   const bool known = cmd.has_field(DimseCommand::kHasCommandField) &&
                      cmd.command != CommandField::kUnknown;
   if (!m.synced && (!known || cmd.stopped)) return;  // the tail of a command cut by a loss

@@ -80,6 +80,7 @@ class DimseTracker {
     std::uint8_t command_context = 0;
     std::vector<std::byte> command;
     // Current PDV.
+    std::uint32_t pdv_length = 0;  // its fragment's bytes, as its header says
     bool pdv_is_command = false;
     bool pdv_is_last = false;
     bool pdv_ignored = false;
@@ -96,7 +97,8 @@ class DimseTracker {
     std::vector<std::byte> head;
   };
 
-  void process_command(const StreamContext& at, Message& m);
+  // `command` is the whole command set: m.command, or the PDV's bytes when it came in one view.
+  void process_command(const StreamContext& at, Message& m, ByteView command);
   void on_request(const StreamContext& at, Message& m, const DimseCommand& cmd);
   void on_response(const StreamContext& at, Message& m, const DimseCommand& cmd);
   void end_data_set(const StreamContext& at, Message& m, bool gap);
