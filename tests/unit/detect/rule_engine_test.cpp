@@ -230,6 +230,32 @@ TEST(RuleEngine, MoveDestinationStatusAndSubOperations) {
   EXPECT_EQ(h.fired, (Fired{{1, 1}, {2, 1}, {3, 1}, {5, 1}}));
 }
 
+// The default ruleset's bulk-retrieval rule (sid 2100019) on synthetic C-MOVEs, since no real
+// peer here can be made to move a thousand objects: 2,000 sub-operations fire, 999 do not.
+TEST(RuleEngine, DefaultBulkRetrievalRule) {
+  rules::RuleSet set;
+  ASSERT_TRUE(rules::load_rule_file(std::string(DICOMSENTRY_PCAP_DIR) + "/../rules/dicomsentry.rules",
+                                    rules::default_vars("[104, 11112]", "[2762]"), set));
+  ASSERT_TRUE(set.errors.empty());
+  synth::AssociateRqSpec rq = rq_spec(16384);
+  rq.user_info.user_identity = synth::UserIdentitySpec{1, false, "alice", ""};
+  rq.contexts.push_back({7, std::string(synth::uids::kStudyRootMove), {std::string(synth::uids::kExplicitLittleEndian)}});
+  DicomConversation c(rq, synth::accept_all(rq, 16384));
+  synth::QuerySpec query;
+  query.keys = {{0x0020000D, "UI", "1.2.3.4"}};
+  const std::string move(synth::uids::kStudyRootMove);
+  c.request({7, synth::command_set(synth::c_move_rq(move, 1, "MOVE_DEST")), synth::identifier(query)});
+  c.respond({7, synth::command_set(synth::c_move_rsp(move, 1, 0x0000, {0, 1990, 10, 0})), {}});
+  c.request({7, synth::command_set(synth::c_move_rq(move, 2, "MOVE_DEST")), synth::identifier(query)});
+  c.respond({7, synth::command_set(synth::c_move_rsp(move, 2, 0x0000, {0, 999, 0, 0})), {}});
+  c.release();
+  Harness h(std::move(set));
+  EXPECT_TRUE(h.errors.empty());
+  h.run(c);
+  // Also: a username-only identity (2100002) and DCMTK 3.6.7's version name (2100017).
+  EXPECT_EQ(h.fired, (Fired{{2100002, 1}, {2100017, 1}, {2100019, 1}}));
+}
+
 TEST(RuleEngine, RejectedAssociation) {
   Harness h({
       R"(alert dicom any any -> any any (dicom.assoc_state:rejected; dicom.reject_reason:7; sid:1;))",
