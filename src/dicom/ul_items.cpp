@@ -5,17 +5,6 @@
 
 namespace dicomsentry::dicom {
 
-ItemWalker::Step ItemWalker::next(Item& out) {
-  if (cursor_.empty()) return Step::kEnd;
-  out.start = cursor_.here();
-  std::uint16_t length = 0;
-  if (!cursor_.read_u8(out.type) || !cursor_.read_u8(out.reserved) || !cursor_.read_be16(length) ||
-      !cursor_.read_view(length, out.value)) {
-    return Step::kOverrun;
-  }
-  return Step::kItem;
-}
-
 std::string_view uid_chars(ByteView value) {
   std::size_t n = value.size();
   while (n > 0 && value[n - 1] == std::byte{0}) --n;

@@ -77,7 +77,17 @@ class ItemWalker {
  public:
   enum class Step : std::uint8_t { kItem, kEnd, kOverrun };
   explicit ItemWalker(ByteView container) : cursor_(container) {}
-  Step next(Item& out);
+  // Inline: an A-ASSOCIATE-RQ has a few hundred items and sub-items.
+  Step next(Item& out) {
+    if (cursor_.empty()) return Step::kEnd;
+    out.start = cursor_.here();
+    std::uint16_t length = 0;
+    if (!cursor_.read_u8(out.type) || !cursor_.read_u8(out.reserved) ||
+        !cursor_.read_be16(length) || !cursor_.read_view(length, out.value)) {
+      return Step::kOverrun;
+    }
+    return Step::kItem;
+  }
   const std::byte* here() const { return cursor_.here(); }
 
  private:
