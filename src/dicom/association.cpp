@@ -67,11 +67,9 @@ ContextSummary& Association::next_context() {
   return c;
 }
 
-bool Association::ended() const {
-  return record_.state == AssociationState::kReleased ||
-         record_.state == AssociationState::kRejected ||
-         record_.state == AssociationState::kAborted || reported_;
-}
+// Released, rejected and aborted are set only by end(), which also sets reported_: the flag
+// alone says it, and it sits with the per-PDU state rather than in the record.
+bool Association::ended() const { return reported_; }
 
 Consumed Association::on_data(const StreamContext& at, ByteView data) {
   record_.end_ts = at.ts;

@@ -120,12 +120,14 @@ class DimseTracker {
   AnomalyReporter* reporter_ = nullptr;
   bool midstream_ = false;
   bool contexts_known_ = false;
+  // Read together: contexts_known_ above with the two context sets (once per message part),
+  // then pending_'s size with the first keys (per message).
+  std::bitset<256> context_usable_;   // proposed and accepted: checked once per message
+  std::bitset<256> context_flagged_;  // anomaly for this id already reported
+  std::vector<Pending> pending_;
   // Outstanding requests: a compact key per slot (scanned per response) beside the records.
   static constexpr std::uint32_t kSlotUsed = 1u << 31;
   std::array<std::uint32_t, kMaxOutstanding> pending_keys_{};  // kSlotUsed | direction << 16 | id
-  std::vector<Pending> pending_;
-  std::bitset<256> context_usable_;   // proposed and accepted: checked once per message
-  std::bitset<256> context_flagged_;  // anomaly for this id already reported
   std::array<std::int16_t, 256> context_index_{};  // id -> index in association_->contexts
   std::uint64_t order_ = 0;
 };
