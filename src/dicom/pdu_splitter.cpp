@@ -101,8 +101,16 @@ std::size_t PduSplitter::hunt(ByteView data, std::uint32_t& need) const {
 }
 
 Consumed PduSplitter::on_data(const StreamContext& at, ByteView data, PduHandler& handler) {
-  std::size_t pos = 0;
   const std::size_t size = data.size();
+  // Most deliveries of a bulk transfer (C-STORE pixel data) lie wholly inside one PDV and do
+  // not finish it: one fragment, no header, no state change, no loop.
+  if (state_ == State::kPdvData && size != 0 && size < pdv_left_) {
+    handler.on_pdv_data(at, data);
+    pdv_left_ -= static_cast<std::uint32_t>(size);
+    pdu_left_ -= static_cast<std::uint32_t>(size);
+    return {static_cast<std::uint32_t>(size), 0};
+  }
+  std::size_t pos = 0;
   while (pos < size) {
     const std::size_t avail = size - pos;
     switch (state_) {
