@@ -151,8 +151,7 @@ void DimseTracker::on_pdv_begin(const StreamContext& at, std::uint8_t context_id
   }
 }
 
-void DimseTracker::on_pdv_data(const StreamContext& at, ByteView fragment) {
-  Message& m = messages_[static_cast<std::size_t>(at.direction)];
+void DimseTracker::take_pdv_data(const StreamContext& at, Message& m, ByteView fragment) {
   if (m.pdv_ignored) return;
   if (m.pdv_is_command) {
     if (!m.in_command || m.command_overflow) return;

@@ -54,7 +54,16 @@ class DimseTracker {
 
   void on_pdv_begin(const StreamContext& at, std::uint8_t context_id, std::uint8_t control,
                     std::uint32_t fragment_length);
-  void on_pdv_data(const StreamContext& at, ByteView fragment);
+  void on_pdv_data(const StreamContext& at, ByteView fragment) {
+    // Inline for the bulk of a data set (its head already kept, no export): a count.
+    Message& m = messages_[static_cast<std::size_t>(at.direction)];
+    if (m.in_data_set && !m.pdv_is_command && !m.pdv_ignored && objects_ == nullptr &&
+        m.head.size() >= m.head_limit) {
+      m.data_set_bytes += fragment.size();
+      return;
+    }
+    take_pdv_data(at, m, fragment);
+  }
   void on_pdv_end(const StreamContext& at);
   // Bytes of this direction were lost: the message in progress is broken.
   void on_lost(const StreamContext& at);
@@ -99,6 +108,7 @@ class DimseTracker {
 
   // `command` is the whole command set: m.command, or the PDV's bytes when it came in one view.
   void process_command(const StreamContext& at, Message& m, ByteView command);
+  void take_pdv_data(const StreamContext& at, Message& m, ByteView fragment);
   void on_request(const StreamContext& at, Message& m, const DimseCommand& cmd);
   void on_response(const StreamContext& at, Message& m, const DimseCommand& cmd);
   void end_data_set(const StreamContext& at, Message& m, bool gap);
