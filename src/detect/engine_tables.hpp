@@ -24,6 +24,7 @@ enum class Scope : std::uint8_t {
   kTls,          // tls.*
   kDataset,      // dicom.dataset: a C-STORE data set, streamed
   kPayload,      // pkt_data: a raw TCP stream, streamed
+  kAnomaly,      // app-layer-event: each anomaly the engines report
   kCount
 };
 inline constexpr std::size_t kScopes = static_cast<std::size_t>(Scope::kCount);

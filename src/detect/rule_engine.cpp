@@ -175,6 +175,13 @@ Scope scope_of(const rules::Rule& rule, std::string& error) {
     else if (is_transaction_keyword(c.keyword)) transaction = true;
     else dicom = true;
   }
+  if (rule.app_layer_event) {
+    if (payload || other_buffer) {
+      error = "app-layer-event cannot be combined with content, pcre or DICOM/TLS keywords";
+      return Scope::kFlow;
+    }
+    return Scope::kAnomaly;
+  }
   if (payload && other_buffer) {
     error = "pkt_data cannot be combined with DICOM or TLS keywords in one rule";
     return Scope::kFlow;

@@ -82,6 +82,8 @@ class RuleMatcher {
   // Rules with neither buffers nor DICOM/TLS keywords (header, flow, app-layer-protocol), once
   // per flow when it ends.
   void match_flow(const Flow& flow, TimestampNs ts, HitSink& hits);
+  // app-layer-event rules, once per anomaly the app layer reports.
+  void match_anomaly(const dicom::AnomalyRecord& record, HitSink& hits);
   // For DatasetInspector: a C-STORE data set ended; `satisfied_groups` are the dicom.dataset
   // groups its stream satisfied. The dataset scope's rules are verified against `request`.
   void match_dataset(const dicom::TransactionRecord& request,

@@ -379,6 +379,34 @@ void RuleMatcher::match_flow(const Flow& flow, TimestampNs ts, HitSink& hits) {
   }
 }
 
+void RuleMatcher::match_anomaly(const dicom::AnomalyRecord& record, HitSink& hits) {
+  State& s = *state_;
+  if (record.flow == nullptr) return;
+  for (const std::uint32_t r : s.impl.scope(Scope::kAnomaly).rules) {
+    const rules::Rule& rule = s.impl.rules[r];
+    std::string_view wanted = *rule.app_layer_event;
+    const bool prefix = wanted.ends_with('*');
+    if (prefix) wanted.remove_suffix(1);
+    if (prefix ? !record.name.starts_with(wanted) : record.name != wanted) continue;
+    // The anomaly has a direction of its own: the side whose bytes were wrong.
+    const Flow& flow = *record.flow;
+    if (rule.flow) {
+      if (rule.flow->to_server && record.direction != Direction::kToServer) continue;
+      if (rule.flow->to_client && record.direction != Direction::kToClient) continue;
+      if (!flow_state_matches(*rule.flow, flow)) continue;
+    }
+    if (!protocol_matches(rule, flow.app_proto)) continue;
+    if (rule.app_layer && !app_layer_matches(*rule.app_layer, flow.app_proto)) continue;
+    if (!header_matches(rule, flow, record.direction)) continue;
+    RuleHit hit;
+    hit.rule_index = r;
+    hit.flow = &flow;
+    hit.ts = record.ts;
+    hit.direction = record.direction;
+    hits.on_hit(hit);
+  }
+}
+
 // A C-STORE data set's stream matches, handed over when the data set ended: the dataset
 // scope's rules whose dicom.dataset group the stream satisfied (or that have no pattern there)
 // are verified against the request as it stands.

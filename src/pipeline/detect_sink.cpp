@@ -22,6 +22,15 @@ void DetectEventSink::on_transaction(const dicom::TransactionRecord& record) {
   next_.on_transaction(record);
 }
 
+void DetectEventSink::on_anomaly(const dicom::AnomalyRecord& record) {
+  if (d_.matcher != nullptr) {
+    d_.builder->begin_event();
+    d_.matcher->match_anomaly(record, *d_.builder);
+    d_.builder->flush();
+  }
+  next_.on_anomaly(record);
+}
+
 void DetectEventSink::on_tls(const dicom::TlsRecord& record) {
   if (d_.matcher != nullptr) {
     d_.builder->begin_event();

@@ -20,7 +20,7 @@ struct Detectors {
 // Order: a record's alerts are written BEFORE the record itself (rules first, then the
 // policy), so a reader of the EVE log meets the alert first and the record it was raised on
 // right after, as in Suricata where alerts precede the transaction's app-layer record.
-// Anomalies are passed on untouched.
+// Anomalies meet the app-layer-event rules.
 class DetectEventSink final : public dicom::EventSink {
  public:
   DetectEventSink(const Detectors& detectors, dicom::EventSink& next)
@@ -28,7 +28,7 @@ class DetectEventSink final : public dicom::EventSink {
 
   void on_association(const dicom::AssociationRecord& record) override;
   void on_transaction(const dicom::TransactionRecord& record) override;
-  void on_anomaly(const dicom::AnomalyRecord& record) override { next_.on_anomaly(record); }
+  void on_anomaly(const dicom::AnomalyRecord& record) override;
   void on_tls(const dicom::TlsRecord& record) override;
 
  private:

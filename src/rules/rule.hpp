@@ -227,6 +227,9 @@ struct Rule {
   std::vector<ValueCondition> conditions;
   std::vector<DatasetMatch> datasets;  // all must hold, in addition to the matches
   std::optional<AppLayerCondition> app_layer;
+  // `app-layer-event`: the EVE anomaly name the rule fires on ("ul.pdata_before_acceptance"),
+  // or a prefix of it ending in '*' ("dimse.*").
+  std::optional<std::string> app_layer_event;
   std::optional<Threshold> threshold;
   std::optional<Threshold> detection_filter;
 };

@@ -284,6 +284,21 @@ bool on_app_layer_protocol(RuleBuilder& b, std::string_view value) {
   return true;
 }
 
+// An anomaly name as the engines report it (`layer.reason`, lowercase, digits, `_`), or a
+// prefix of one ending in `*`.
+bool on_app_layer_event(RuleBuilder& b, std::string_view value) {
+  if (b.rule.app_layer_event) return b.fail("app-layer-event given twice");
+  std::string_view name = value;
+  if (name.ends_with('*')) name.remove_suffix(1);
+  bool ok = !name.empty() && name.front() != '.';
+  for (const char c : name) {
+    ok &= (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+  }
+  if (!ok) return b.fail(fmt::format("bad app-layer-event \"{}\"", value));
+  b.rule.app_layer_event = std::string(value);
+  return true;
+}
+
 bool on_threshold(RuleBuilder& b, std::string_view value) {
   if (b.rule.threshold) return b.fail("threshold given twice");
   if (b.rule.detection_filter) return b.fail("threshold and detection_filter cannot be combined");

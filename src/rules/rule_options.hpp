@@ -45,6 +45,7 @@ bool on_reference(RuleBuilder& b, std::string_view value);
 bool on_metadata(RuleBuilder& b, std::string_view value);
 bool on_flow(RuleBuilder& b, std::string_view value);
 bool on_app_layer_protocol(RuleBuilder& b, std::string_view value);
+bool on_app_layer_event(RuleBuilder& b, std::string_view value);
 bool on_threshold(RuleBuilder& b, std::string_view value);
 bool on_detection_filter(RuleBuilder& b, std::string_view value);
 

@@ -51,6 +51,7 @@ constexpr Keyword kKeywords[] = {
     {"metadata", Arg::kRequired, with_value<detail::on_metadata>},
     {"flow", Arg::kRequired, with_value<detail::on_flow>},
     {"app-layer-protocol", Arg::kRequired, with_value<detail::on_app_layer_protocol>},
+    {"app-layer-event", Arg::kRequired, with_value<detail::on_app_layer_event>},
     {"threshold", Arg::kRequired, with_value<detail::on_threshold>},
     {"detection_filter", Arg::kRequired, with_value<detail::on_detection_filter>},
     {"content", Arg::kRequired, with_value<detail::on_content>},

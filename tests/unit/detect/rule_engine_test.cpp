@@ -145,13 +145,17 @@ class Harness final : public dicom::EventSink, public HitSink {
   }
 
   std::map<std::uint32_t, int> fired;  // sid -> hits
+  std::vector<std::string> anomalies;  // names, as reported
   std::vector<std::string> errors;
   const RuleEngine& engine() const { return *engine_; }
 
  private:
   void on_association(const dicom::AssociationRecord& r) override { matcher_->match_association(r, *this); }
   void on_transaction(const dicom::TransactionRecord& r) override { matcher_->match_transaction(r, *this); }
-  void on_anomaly(const dicom::AnomalyRecord&) override {}
+  void on_anomaly(const dicom::AnomalyRecord& r) override {
+    anomalies.emplace_back(r.name);
+    matcher_->match_anomaly(r, *this);
+  }
   void on_tls(const dicom::TlsRecord& r) override { matcher_->match_tls(r, *this); }
   void on_hit(const RuleHit& hit) override { ++fired[engine_->rules()[hit.rule_index].sid]; }
 
@@ -254,6 +258,38 @@ TEST(RuleEngine, DefaultBulkRetrievalRule) {
   h.run(c);
   // Also: a username-only identity (2100002) and DCMTK 3.6.7's version name (2100017).
   EXPECT_EQ(h.fired, (Fired{{2100002, 1}, {2100017, 1}, {2100019, 1}}));
+}
+
+// app-layer-event rules fire on the engine's anomalies: a client that sends P-DATA before the
+// association is accepted, then a PDU of an unknown type (what real peers never do).
+TEST(RuleEngine, AppLayerEventsOnProtocolViolations) {
+  const synth::AssociateRqSpec rq = rq_spec(16384);
+  DicomConversation c;
+  c.send_raw(synth::Direction::kClientToServer, synth::associate_rq(rq));
+  c.send_raw(synth::Direction::kClientToServer,
+             synth::pack_pdata({1, synth::command_set(synth::c_echo_rq(1)), {}}, 16384));
+  c.send_raw(synth::Direction::kServerToClient, synth::associate_ac(synth::accept_all(rq, 16384)));
+  c.send_raw(synth::Direction::kClientToServer, synth::Bytes{std::byte{0x09}, std::byte{0}, std::byte{0},
+                                                            std::byte{0}, std::byte{0}, std::byte{2},
+                                                            std::byte{0}, std::byte{0}});
+  rules::RuleSet set;
+  ASSERT_TRUE(rules::load_rule_file(std::string(DICOMSENTRY_PCAP_DIR) + "/../rules/dicomsentry.rules",
+                                    rules::default_vars("[104, 11112]", "[2762]"), set));
+  for (const char* line : {
+           R"(alert dicom any any -> any any (app-layer-event:ul.*; sid:1;))",
+           R"(alert dicom any any -> any any (app-layer-event:dimse.*; sid:2;))",
+           R"(alert dicom any any -> any any (flow:to_client; app-layer-event:ul.*; sid:3;))",
+       }) {
+    set.rules.push_back(*rules::parse_rule(line, rules::default_vars("[104]", "[2762]")).rule);
+  }
+  Harness h(std::move(set));
+  EXPECT_TRUE(h.errors.empty());
+  h.run(c);
+  EXPECT_EQ(h.anomalies, (std::vector<std::string>{"ul.pdata_before_acceptance", "ul.bad_pdu_header"}));
+  // 2100020 (unknown PDU type or impossible length), 2100021 (P-DATA before acceptance), the
+  // association's hygiene rules (no user identity, DCMTK 3.6.7), and one hit of the C-ECHO
+  // sweep rule 2100010 (hits come before detection_filter, which needs 6 destinations).
+  EXPECT_EQ(h.fired, (Fired{{1, 2}, {2100001, 1}, {2100010, 1}, {2100017, 1}, {2100020, 1}, {2100021, 1}}));
 }
 
 TEST(RuleEngine, RejectedAssociation) {

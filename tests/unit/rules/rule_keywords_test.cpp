@@ -159,6 +159,17 @@ TEST(RuleKeywords, SubOperations) {
             "bad dicom.sub_operations \">262144\"");
 }
 
+TEST(RuleKeywords, AppLayerEvent) {
+  EXPECT_EQ(testing::parse_ok(dicom_rule("app-layer-event:ul.pdata_before_acceptance;")).app_layer_event,
+            std::optional<std::string>("ul.pdata_before_acceptance"));
+  EXPECT_EQ(testing::parse_ok(dicom_rule("app-layer-event:dimse.*;")).app_layer_event,
+            std::optional<std::string>("dimse.*"));
+  EXPECT_EQ(testing::parse_error(dicom_rule("app-layer-event:UL.x;")), "bad app-layer-event \"UL.x\"");
+  EXPECT_EQ(testing::parse_error(dicom_rule("app-layer-event:*;")), "bad app-layer-event \"*\"");
+  EXPECT_EQ(testing::parse_error(dicom_rule("app-layer-event:ul.a; app-layer-event:ul.b;")),
+            "app-layer-event given twice");
+}
+
 TEST(RuleKeywords, TlsVersion) {
   struct Case {
     const char* text;
