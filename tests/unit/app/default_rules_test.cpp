@@ -156,7 +156,7 @@ TEST_F(DefaultRules, LegacyTlsAndWeakSuites) {
 }
 
 TEST_F(DefaultRules, ExecutableHeadersInStoredObjects) {
-  check("exe_in_dataset.pcap", {{2100001, 3}, {2100014, 1}, {2100015, 1}, {2100017, 3}});
+  check("exe_in_dataset.pcap", {{2100001, 3}, {2100014, 1}, {2100015, 1}, {2100017, 3}, {2100022, 1}});
 }
 
 TEST_F(DefaultRules, GarbageOnDicomPorts) { check("garbage_104.pcap", {{2100016, 2}}); }
