@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "applayer/app_layer.hpp"
+#include "detect/alert_builder.hpp"
 #include "detect/dataset_inspector.hpp"
 #include "detect/payload_inspector.hpp"
 #include "detect/rule_engine.hpp"
@@ -146,6 +147,9 @@ class Harness final : public dicom::EventSink, public HitSink {
 
   std::map<std::uint32_t, int> fired;  // sid -> hits
   std::vector<std::string> anomalies;  // names, as reported
+  // Alerts after thresholds, with the sensor's alert builder behind the matcher.
+  void with_alerts() { builder_ = std::make_unique<AlertBuilder>(engine_->rules(), alert_counter_); }
+  const std::map<std::uint32_t, int>& alerts() const { return alert_counter_.alerts; }
   std::vector<std::string> errors;
   const RuleEngine& engine() const { return *engine_; }
 
@@ -157,7 +161,17 @@ class Harness final : public dicom::EventSink, public HitSink {
     matcher_->match_anomaly(r, *this);
   }
   void on_tls(const dicom::TlsRecord& r) override { matcher_->match_tls(r, *this); }
-  void on_hit(const RuleHit& hit) override { ++fired[engine_->rules()[hit.rule_index].sid]; }
+  void on_hit(const RuleHit& hit) override {
+    ++fired[engine_->rules()[hit.rule_index].sid];
+    if (builder_) builder_->on_hit(hit);  // decided at once: thresholds, pass
+  }
+  class AlertCounter final : public AlertSink {
+   public:
+    void on_alert(const AlertRecord& alert) override { ++alerts[alert.signature_id]; }
+    std::map<std::uint32_t, int> alerts;
+  };
+  AlertCounter alert_counter_;
+  std::unique_ptr<AlertBuilder> builder_;
 
   rules::RuleSet set_;
   std::unique_ptr<RuleEngine> engine_;
@@ -290,6 +304,29 @@ TEST(RuleEngine, AppLayerEventsOnProtocolViolations) {
   // association's hygiene rules (no user identity, DCMTK 3.6.7), and one hit of the C-ECHO
   // sweep rule 2100010 (hits come before detection_filter, which needs 6 destinations).
   EXPECT_EQ(h.fired, (Fired{{1, 2}, {2100001, 1}, {2100010, 1}, {2100017, 1}, {2100020, 1}, {2100021, 1}}));
+}
+
+// The default C-FIND burst rule (2100023: more than 30 C-FIND-RQ from one source in 60 s) on a
+// synthetic association of 40 queries within a second: hits on all 40, alerts on the 31st to
+// the 40th. The same association with 30 queries stays silent.
+TEST(RuleEngine, DefaultFindBurstRule) {
+  for (const int queries : {40, 30}) {
+    rules::RuleSet set;
+    ASSERT_TRUE(rules::load_rule_file(std::string(DICOMSENTRY_PCAP_DIR) + "/../rules/dicomsentry.rules",
+                                      rules::default_vars("[104, 11112]", "[2762]"), set));
+    const synth::AssociateRqSpec rq = rq_spec(16384);
+    DicomConversation c(rq, synth::accept_all(rq, 16384));
+    synth::QuerySpec query;
+    query.keys = {{0x00100020, "LO", "PID0001"}, {0x0020000D, "UI", ""}};
+    for (int i = 0; i < queries; ++i)
+      c.find(5, static_cast<std::uint16_t>(10 + i), synth::uids::kStudyRootFind, query, {});
+    c.release();
+    Harness h(std::move(set));
+    h.with_alerts();
+    h.run(c);
+    EXPECT_EQ(h.fired[2100023], queries) << queries;
+    EXPECT_EQ(h.alerts().count(2100023) ? h.alerts().at(2100023) : 0, queries - 30) << queries;
+  }
 }
 
 TEST(RuleEngine, RejectedAssociation) {
