@@ -32,8 +32,7 @@ enum class Stored : std::uint8_t { kKept, kDuplicate, kBadLength };
 // One store per VR (PS3.7 §E.1). Each is called straight from the element switch in
 // parse_command_set: a command set has about ten elements and runs once per DIMSE message,
 // so no table is searched per element.
-Stored store_us(DimseCommand& out, DimseCommand::Field field, std::uint16_t& slot,
-                ByteView value) {
+Stored store_us(DimseCommand& out, DimseCommand::Field field, std::uint16_t& slot, ByteView value) {
   if (out.has_field(field)) return Stored::kDuplicate;
   if (value.size() != 2) return Stored::kBadLength;
   slot = load_le16(value.data());
@@ -41,8 +40,7 @@ Stored store_us(DimseCommand& out, DimseCommand::Field field, std::uint16_t& slo
   return Stored::kKept;
 }
 
-Stored store_ul(DimseCommand& out, DimseCommand::Field field, std::uint32_t& slot,
-                ByteView value) {
+Stored store_ul(DimseCommand& out, DimseCommand::Field field, std::uint32_t& slot, ByteView value) {
   if (out.has_field(field)) return Stored::kDuplicate;
   if (value.size() != 4) return Stored::kBadLength;
   slot = load_le32(value.data());
@@ -223,7 +221,9 @@ DimseCommand parse_command_set(ByteView bytes) {
     Stored stored = Stored::kKept;
     // PS3.7 §E.1 and §E.2; retired elements such as (0000,0001) are deliberately skipped.
     switch (element) {
-      case 0x0000: stored = store_ul(out, C::kHasGroupLength, out.group_length, value); break;
+      case 0x0000:
+        stored = store_ul(out, C::kHasGroupLength, out.group_length, value);
+        break;
       case 0x0002:
         stored = store_text(out, C::kHasAffectedSopClassUid, out.affected_sop_class_uid, value,
                             Text::kUI, tag, offset);
@@ -232,27 +232,39 @@ DimseCommand parse_command_set(ByteView bytes) {
         stored = store_text(out, C::kHasRequestedSopClassUid, out.requested_sop_class_uid, value,
                             Text::kUI, tag, offset);
         break;
-      case 0x0100: stored = store_us(out, C::kHasCommandField, out.command_field_raw, value); break;
-      case 0x0110: stored = store_us(out, C::kHasMessageId, out.message_id, value); break;
+      case 0x0100:
+        stored = store_us(out, C::kHasCommandField, out.command_field_raw, value);
+        break;
+      case 0x0110:
+        stored = store_us(out, C::kHasMessageId, out.message_id, value);
+        break;
       case 0x0120:
-        stored = store_us(out, C::kHasMessageIdBeingRespondedTo,
-                          out.message_id_being_responded_to, value);
+        stored = store_us(out, C::kHasMessageIdBeingRespondedTo, out.message_id_being_responded_to,
+                          value);
         break;
       case 0x0600:
         stored = store_text(out, C::kHasMoveDestination, out.move_destination, value, Text::kAE,
                             tag, offset);
         break;
-      case 0x0700: stored = store_us(out, C::kHasPriority, out.priority, value); break;
-      case 0x0800: stored = store_us(out, C::kHasDataSetType, out.data_set_type, value); break;
-      case 0x0900: stored = store_us(out, C::kHasStatus, out.status, value); break;
+      case 0x0700:
+        stored = store_us(out, C::kHasPriority, out.priority, value);
+        break;
+      case 0x0800:
+        stored = store_us(out, C::kHasDataSetType, out.data_set_type, value);
+        break;
+      case 0x0900:
+        stored = store_us(out, C::kHasStatus, out.status, value);
+        break;
       case 0x0901:
         stored = store_at(out, C::kHasOffendingElement, out.offending_element, value);
         break;
       case 0x0902:
-        stored = store_text(out, C::kHasErrorComment, out.error_comment, value, Text::kLO, tag,
-                            offset);
+        stored =
+            store_text(out, C::kHasErrorComment, out.error_comment, value, Text::kLO, tag, offset);
         break;
-      case 0x0903: stored = store_us(out, C::kHasErrorId, out.error_id, value); break;
+      case 0x0903:
+        stored = store_us(out, C::kHasErrorId, out.error_id, value);
+        break;
       case 0x1000:
         stored = store_text(out, C::kHasAffectedSopInstanceUid, out.affected_sop_instance_uid,
                             value, Text::kUI, tag, offset);
@@ -261,12 +273,16 @@ DimseCommand parse_command_set(ByteView bytes) {
         stored = store_text(out, C::kHasRequestedSopInstanceUid, out.requested_sop_instance_uid,
                             value, Text::kUI, tag, offset);
         break;
-      case 0x1002: stored = store_us(out, C::kHasEventTypeId, out.event_type_id, value); break;
-      case 0x1005:
-        stored = store_at(out, C::kHasAttributeIdentifierList, out.attribute_identifier_list,
-                          value);
+      case 0x1002:
+        stored = store_us(out, C::kHasEventTypeId, out.event_type_id, value);
         break;
-      case 0x1008: stored = store_us(out, C::kHasActionTypeId, out.action_type_id, value); break;
+      case 0x1005:
+        stored =
+            store_at(out, C::kHasAttributeIdentifierList, out.attribute_identifier_list, value);
+        break;
+      case 0x1008:
+        stored = store_us(out, C::kHasActionTypeId, out.action_type_id, value);
+        break;
       case 0x1020:
         stored = store_us(out, C::kHasRemainingSubOperations, out.remaining_sub_operations, value);
         break;
@@ -284,8 +300,8 @@ DimseCommand parse_command_set(ByteView bytes) {
                             Text::kAE, tag, offset);
         break;
       case 0x1031:
-        stored = store_us(out, C::kHasMoveOriginatorMessageId, out.move_originator_message_id,
-                          value);
+        stored =
+            store_us(out, C::kHasMoveOriginatorMessageId, out.move_originator_message_id, value);
         break;
       default:
         continue;  // retired or unknown group-0000 element

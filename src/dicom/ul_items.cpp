@@ -21,7 +21,7 @@ bool is_valid_uid(std::string_view uid) {
   for (;;) {  // p is at the start of a component
     const char* const start = p;
     while (p != end && static_cast<unsigned char>(*p - '0') <= 9) ++p;
-    if (p == start) return false;                       // empty component, or not a digit
+    if (p == start) return false;                      // empty component, or not a digit
     if (p - start > 1 && *start == '0') return false;  // leading zero
     if (p == end) return true;
     if (*p != '.') return false;
