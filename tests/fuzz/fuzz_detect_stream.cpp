@@ -34,6 +34,8 @@ constexpr const char* kRules[] = {
     R"(alert tls any any -> any any (tls.cipher; pcre:"/RC4|3DES|NULL/"; tls.sni; content:"."; sid:12;))",
     R"(alert tcp any any -> any [104,2762] (app-layer-protocol:failed; sid:13;))",
     R"(alert dicom any any -> any any (dicom.impl_version; pcre:"/^OFFIS_DCMTK_3[0-6]/"; dicom.abstract_syntax; content:"1.2.840.10008.1.1"; sid:14;))",
+    R"(alert tcp any any -> any any (app-layer-event:ul.*; sid:15;))",
+    R"(alert dicom any any -> any any (dicom.sub_operations:>10; dicom.command:C-GET; sid:16;))",
 };
 
 struct Engine {
@@ -58,7 +60,7 @@ class Matching final : public ds::dicom::EventSink, public ds::detect::HitSink {
       : engine_(engine), matcher_(matcher) {}
   void on_association(const ds::dicom::AssociationRecord& r) override { matcher_.match_association(r, *this); }
   void on_transaction(const ds::dicom::TransactionRecord& r) override { matcher_.match_transaction(r, *this); }
-  void on_anomaly(const ds::dicom::AnomalyRecord&) override {}
+  void on_anomaly(const ds::dicom::AnomalyRecord& r) override { matcher_.match_anomaly(r, *this); }
   void on_tls(const ds::dicom::TlsRecord& r) override { matcher_.match_tls(r, *this); }
   void on_hit(const ds::detect::RuleHit& hit) override {
     if (hit.rule_index >= engine_.rules().size() || hit.flow == nullptr) std::abort();
