@@ -211,6 +211,16 @@ bool RuleMatcher::State::association_values_hold(const rules::Rule& rule,
       case ValueKeyword::kDicomAssocState:
         if (a == nullptr || !value_holds(c, static_cast<std::uint32_t>(a->state))) return false;
         break;
+      case ValueKeyword::kDicomContexts:
+        if (a == nullptr || !value_holds(c, a->contexts_proposed)) return false;
+        break;
+      case ValueKeyword::kDicomRequests: {
+        if (a == nullptr) return false;
+        std::uint32_t requests = 0;
+        for (const std::uint32_t n : a->requests) requests += n;
+        if (!value_holds(c, requests)) return false;
+        break;
+      }
       case ValueKeyword::kDicomRejectReason:
         if (a == nullptr || a->state != dicom::AssociationState::kRejected) {
           if (!c.negated) return false;

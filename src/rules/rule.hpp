@@ -139,6 +139,8 @@ enum class ValueKeyword : std::uint8_t {
   kDicomQueryLevel,    // values: QueryLevelCode
   kTlsVersion,         // number: the 16-bit wire version (0x0303 is TLS 1.2)
   kDicomSubOperations,  // number: C-MOVE/C-GET sub-operations (completed + failed + warning + remaining)
+  kDicomContexts,       // number: presentation contexts the A-ASSOCIATE-RQ proposed
+  kDicomRequests,       // number: DIMSE requests seen in the association
 };
 
 // User Identity Type (PS3.7 D.3.3.7); 0 stands for "no user identity item".

@@ -175,7 +175,8 @@ bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view nam
   ValueCondition c;
   c.keyword = keyword;
 
-  if (keyword == ValueKeyword::kDicomSubOperations) {
+  if (keyword == ValueKeyword::kDicomSubOperations || keyword == ValueKeyword::kDicomContexts ||
+      keyword == ValueKeyword::kDicomRequests) {
     NumericCondition n;
     if (!parse_numeric(b, name, value, count_operand, n)) return false;
     c.number = n;
@@ -234,6 +235,8 @@ bool on_value_keyword(RuleBuilder& b, ValueKeyword keyword, std::string_view nam
       case ValueKeyword::kDicomStatus:
       case ValueKeyword::kTlsVersion:
       case ValueKeyword::kDicomSubOperations:
+      case ValueKeyword::kDicomContexts:
+      case ValueKeyword::kDicomRequests:
         break;  // handled above
     }
     if (!ok) return false;

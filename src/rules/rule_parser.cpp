@@ -84,6 +84,8 @@ constexpr Keyword kKeywords[] = {
     {"dicom.query_level", Arg::kRequired, value_keyword<ValueKeyword::kDicomQueryLevel>},
     {"tls.version", Arg::kRequired, value_keyword<ValueKeyword::kTlsVersion>},
     {"dicom.sub_operations", Arg::kRequired, value_keyword<ValueKeyword::kDicomSubOperations>},
+    {"dicom.contexts", Arg::kRequired, value_keyword<ValueKeyword::kDicomContexts>},
+    {"dicom.requests", Arg::kRequired, value_keyword<ValueKeyword::kDicomRequests>},
 };
 
 // Header fields split on whitespace; whitespace inside [...] stays in its field.

@@ -58,6 +58,7 @@ struct Facts {
   int scanner_aes = 0, nmap_identity = 0, any_scp_accepted = 0;
   std::set<std::string> echo_destinations;
   int move_a801 = 0, raw_on_dicom_port = 0;
+  int probes = 0;  // accepted, then gone without a DIMSE request
   int tls_below_12 = 0, tls_weak_cipher = 0;
 };
 
@@ -92,6 +93,7 @@ Facts facts_of(const json& summary) {
     f.scanner_aes += calling == "ECHOSCU" && called == "ANY-SCP";
     f.nmap_identity += c["implementation_version_name"] == "OFFIS_DCMTK_362";
     f.any_scp_accepted += called == "ANY-SCP" && outcome != "rejected";
+    f.probes += outcome != "rejected" && (!c.contains("commands") || c["commands"].empty());
     if (c.contains("commands")) {
       for (const json& command : c["commands"])
         if (command == "C-ECHO-RQ") f.echo_destinations.insert(c["server"].get<std::string>().substr(0, c["server"].get<std::string>().find(':')));
@@ -125,16 +127,19 @@ class DefaultRules : public ::testing::Test {
     EXPECT_EQ(count(2100010), beyond_five(f.echo_destinations.size()));
     EXPECT_EQ(count(2100013), f.move_a801);
     EXPECT_EQ(count(2100016), f.raw_on_dicom_port);
+    EXPECT_EQ(count(2100024), f.probes);
   }
 };
 
 TEST_F(DefaultRules, BruteForceByNmapAndEchoscu) {
-  check("brute_force.pcap", {{2100001, 19}, {2100006, 13}, {2100007, 1}, {2100008, 13}, {2100017, 19}});
+  check("brute_force.pcap",
+        {{2100001, 19}, {2100006, 13}, {2100007, 1}, {2100008, 13}, {2100017, 19}, {2100024, 1}});
 }
 
 TEST_F(DefaultRules, EchoSweepAndNmapPing) {
   check("echo_sweep.pcap",
-        {{2100001, 11}, {2100007, 3}, {2100008, 3}, {2100009, 3}, {2100010, 3}, {2100017, 11}});
+        {{2100001, 11}, {2100007, 3}, {2100008, 3}, {2100009, 3}, {2100010, 3}, {2100017, 11},
+         {2100024, 3}});
 }
 
 TEST_F(DefaultRules, WildcardFindAgainstOrthanc) {

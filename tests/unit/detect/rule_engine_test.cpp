@@ -270,8 +270,9 @@ TEST(RuleEngine, DefaultBulkRetrievalRule) {
   Harness h(std::move(set));
   EXPECT_TRUE(h.errors.empty());
   h.run(c);
-  // Also: a username-only identity (2100002) and DCMTK 3.6.7's version name (2100017).
-  EXPECT_EQ(h.fired, (Fired{{2100002, 1}, {2100017, 1}, {2100019, 1}}));
+  // Also: a username-only identity (2100002), DCMTK 3.6.7's version name (2100017), and one
+  // hit of the promiscuous-acceptor rule 2100025 (hits come before its detection_filter).
+  EXPECT_EQ(h.fired, (Fired{{2100002, 1}, {2100017, 1}, {2100019, 1}, {2100025, 1}}));
 }
 
 // app-layer-event rules fire on the engine's anomalies: a client that sends P-DATA before the
@@ -302,8 +303,10 @@ TEST(RuleEngine, AppLayerEventsOnProtocolViolations) {
   EXPECT_EQ(h.anomalies, (std::vector<std::string>{"ul.pdata_before_acceptance", "ul.bad_pdu_header"}));
   // 2100020 (unknown PDU type or impossible length), 2100021 (P-DATA before acceptance), the
   // association's hygiene rules (no user identity, DCMTK 3.6.7), and one hit of the C-ECHO
-  // sweep rule 2100010 (hits come before detection_filter, which needs 6 destinations).
-  EXPECT_EQ(h.fired, (Fired{{1, 2}, {2100001, 1}, {2100010, 1}, {2100017, 1}, {2100020, 1}, {2100021, 1}}));
+  // sweep rule 2100010 and one of the promiscuous-acceptor rule 2100025 (hits come before
+  // detection_filter, which needs 6 destinations or 4 called AE titles).
+  EXPECT_EQ(h.fired, (Fired{{1, 2}, {2100001, 1}, {2100010, 1}, {2100017, 1}, {2100020, 1}, {2100021, 1},
+                            {2100025, 1}}));
 }
 
 // The default C-FIND burst rule (2100023: more than 30 C-FIND-RQ from one source in 60 s) on a
@@ -327,6 +330,26 @@ TEST(RuleEngine, DefaultFindBurstRule) {
     EXPECT_EQ(h.fired[2100023], queries) << queries;
     EXPECT_EQ(h.alerts().count(2100023) ? h.alerts().at(2100023) : 0, queries - 30) << queries;
   }
+}
+
+// The default promiscuous-acceptor rule (2100025): one server accepting a fourth distinct
+// called AE title within the hour alerts; repeats of known titles do not count.
+TEST(RuleEngine, DefaultPromiscuousAcceptorRule) {
+  rules::RuleSet set;
+  ASSERT_TRUE(rules::load_rule_file(std::string(DICOMSENTRY_PCAP_DIR) + "/../rules/dicomsentry.rules",
+                                    rules::default_vars("[104, 11112]", "[2762]"), set));
+  Harness h(std::move(set));
+  h.with_alerts();
+  for (const char* called : {"PACS", "ARCHIVE", "PACS", "STORE", "ARCHIVE", "ANYTHING", "X1"}) {
+    synth::AssociateRqSpec rq = rq_spec(16384);
+    rq.called_ae = called;
+    DicomConversation c(rq, synth::accept_all(rq, 16384));
+    c.echo(1, 1);
+    c.release();
+    h.run(c);
+  }
+  EXPECT_EQ(h.fired[2100025], 7);
+  EXPECT_EQ(h.alerts().at(2100025), 2);  // ANYTHING (the 4th distinct title) and X1
 }
 
 TEST(RuleEngine, RejectedAssociation) {

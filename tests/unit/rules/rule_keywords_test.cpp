@@ -159,6 +159,16 @@ TEST(RuleKeywords, SubOperations) {
             "bad dicom.sub_operations \">262144\"");
 }
 
+TEST(RuleKeywords, ContextsAndRequests) {
+  const ValueCondition contexts = only_condition("dicom.contexts:1;");
+  EXPECT_EQ(contexts.keyword, ValueKeyword::kDicomContexts);
+  EXPECT_EQ(*contexts.number, (NumericCondition{CompareOp::kEq, 1, 1}));
+  const ValueCondition requests = only_condition("dicom.requests:>=10;");
+  EXPECT_EQ(requests.keyword, ValueKeyword::kDicomRequests);
+  EXPECT_EQ(*requests.number, (NumericCondition{CompareOp::kGe, 10, 10}));
+  EXPECT_EQ(testing::parse_error(dicom_rule("dicom.requests:many;")), "bad dicom.requests \"many\"");
+}
+
 TEST(RuleKeywords, AppLayerEvent) {
   EXPECT_EQ(testing::parse_ok(dicom_rule("app-layer-event:ul.pdata_before_acceptance;")).app_layer_event,
             std::optional<std::string>("ul.pdata_before_acceptance"));
