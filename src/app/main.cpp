@@ -104,6 +104,9 @@ int main(int argc, char** argv) {
   app.add_flag("-p,--no-promiscuous", no_promiscuous, "Do not put the interface in promiscuous mode");
   app.add_option("--count", options.max_packets, "Stop after this many packets (live)");
   app.add_option("--duration", options.max_seconds, "Stop after this many seconds (live)");
+  app.add_option("--stats-interval", options.stats_interval_s,
+                 "Write a stats record every this many seconds (live; 0: only at exit)")
+      ->check(CLI::NonNegativeNumber);
   std::vector<std::string> rule_files;
   bool test_rules = false;
   app.add_option("-S,--rules", rule_files, "Load a rules file (repeatable)");

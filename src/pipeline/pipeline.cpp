@@ -32,6 +32,13 @@ void Pipeline::advance_clock(TimestampNs ts) {
   }
 }
 
+void Pipeline::expire_idle(TimestampNs now) {
+  if (!started_) return;
+  now_ = std::max(now_, now);
+  flows_.expire(now_);
+  next_expiry_ = now_ + kExpiryIntervalNs;
+}
+
 void Pipeline::process_batch(std::span<const PacketView> packets) {
   while (!packets.empty()) {
     const std::size_t n = std::min(packets.size(), kBatch);

@@ -36,6 +36,10 @@ class Pipeline final : public FlowEndHandler {
   static constexpr std::size_t kBatch = 16;
   // Ends every flow (end of input or shutdown) so each gets its record.
   void finish();
+  // Moves the clock to `now` without a packet and ends the flows whose timeouts passed, so an
+  // idle live interface still reports finished flows. `now` must be on the packets' clock
+  // (live capture stamps packets with wall time). Nothing happens before the first packet.
+  void expire_idle(TimestampNs now);
 
   const DecodeCounters& decode_counters() const { return decode_counters_; }
   const FlowTableCounters& flow_counters() const { return flows_.counters(); }

@@ -1,13 +1,11 @@
 // Wiring for one run: inputs -> (BPF) -> pipeline -> EVE writer; errors and exit status.
 #include "pipeline/run.hpp"
 
-#include <poll.h>
-
 #include <array>
-#include <cerrno>
-#include <csignal>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <span>
 #include <vector>
@@ -28,6 +26,7 @@
 #include "output/object_export.hpp"
 #include "pipeline/detect_sink.hpp"
 #include "pipeline/export_sink.hpp"
+#include "pipeline/live_loop.hpp"
 
 namespace dicomsentry {
 
@@ -50,13 +49,12 @@ StatsSnapshot snapshot(const Pipeline& pipeline, const CaptureCounters& capture,
   return stats;
 }
 
-constexpr int kPollIntervalMs = 100;
+// File runs stop on SIGINT/SIGTERM between batches, so what was read is still flushed and
+// counted (live runs have the event loop's signal_set instead).
 volatile std::sig_atomic_t g_stop_requested = 0;
-LiveCapture* g_live = nullptr;
 
 extern "C" void request_stop(int) {
   g_stop_requested = 1;
-  if (g_live != nullptr) g_live->break_loop();
 }
 
 // Reads one file to its end or first bad record. False when the file was bad or cut short.
@@ -85,6 +83,7 @@ bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
     if (++batched == batch.size()) {
       pipeline.process_batch(batch);
       batched = 0;
+      if (g_stop_requested) break;
     }
   }
   pipeline.process_batch({batch.data(), batched});
@@ -97,10 +96,29 @@ bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
   return true;
 }
 
-// Captures from an interface until a signal, the packet count or the duration says stop.
-// (The sensor's event loop, with timers and metrics, comes with the runtime work.)
-bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters& capture,
-                  std::FILE* errors) {
+// Reads the files in order until the end or SIGINT/SIGTERM. False if any was bad.
+bool read_files(const RunOptions& options, BpfFilter* filter, Pipeline& pipeline,
+                CaptureCounters& capture, std::FILE* errors) {
+  g_stop_requested = 0;
+  std::signal(SIGINT, request_stop);
+  std::signal(SIGTERM, request_stop);
+  bool clean = true;
+  for (const std::string& path : options.files) {
+    clean &= read_file(path, filter, pipeline, capture, errors);
+    if (g_stop_requested) {
+      fmt::print(errors, "dicomsentry: stopped by a signal while reading {}\n", path);
+      break;
+    }
+  }
+  std::signal(SIGINT, SIG_DFL);
+  std::signal(SIGTERM, SIG_DFL);
+  return clean;
+}
+
+// Captures from an interface until a signal, the packet count or the duration says stop; the
+// event loop (live_loop.hpp) also rotates, flushes, expires idle flows and writes periodic stats.
+bool capture_live(const RunOptions& options, Pipeline& pipeline, EveSink& sink,
+                  CaptureCounters& capture, const StatsWriter& write_stats, std::FILE* errors) {
   ++capture.inputs;
   LiveOptions live;
   live.interface = options.interface;
@@ -109,8 +127,7 @@ bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters
   live.promiscuous = options.promiscuous;
   live.immediate = options.immediate;
   live.filter = options.bpf;
-  // Non-blocking, and waited on with poll(): a quiet interface must not keep the loop from
-  // noticing a signal, the duration or the packet limit.
+  // Non-blocking, and drained only when the event loop sees the descriptor readable.
   live.nonblocking = true;
   std::string error;
   std::unique_ptr<LiveCapture> source = LiveCapture::open(live, error);
@@ -120,42 +137,9 @@ bool capture_live(const RunOptions& options, Pipeline& pipeline, CaptureCounters
     return false;
   }
   if (!source->warning().empty()) fmt::print(errors, "dicomsentry: {}\n", source->warning());
-  g_live = source.get();
-  std::signal(SIGINT, request_stop);
-  std::signal(SIGTERM, request_stop);
-  const auto started = std::chrono::steady_clock::now();
-  bool ok = true;
-  pollfd readable{source->selectable_fd(), POLLIN, 0};
-  while (!g_stop_requested) {
-    if (::poll(&readable, 1, kPollIntervalMs) < 0 && errno != EINTR) break;
-    const int n = source->dispatch(256, [&](const PacketView& packet) {
-      ++capture.packets;
-      capture.bytes += packet.bytes.size();
-      pipeline.process(packet);
-    });
-    if (n < 0) {
-      if (!g_stop_requested) {
-        fmt::print(errors, "dicomsentry: {}: {}\n", options.interface, source->error());
-        ok = false;
-      }
-      break;
-    }
-    if (options.max_packets != 0 && capture.packets >= options.max_packets) break;
-    if (options.max_seconds > 0 &&
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count() >=
-            options.max_seconds) {
-      break;
-    }
-  }
-  LiveStats stats;
-  if (source->stats(stats)) {
-    capture.kernel_received += stats.received;
-    capture.kernel_dropped += stats.kernel_dropped;
-    capture.interface_dropped += stats.interface_dropped;
-  }
-  std::signal(SIGINT, SIG_DFL);
-  std::signal(SIGTERM, SIG_DFL);
-  g_live = nullptr;
+  LiveLoopSettings settings{options.interface, options.max_packets, options.max_seconds,
+                            options.stats_interval_s};
+  const bool ok = run_live_loop(*source, settings, pipeline, sink, capture, write_stats, errors);
   if (!ok) ++capture.inputs_failed;
   return ok;
 }
@@ -278,10 +262,22 @@ int run(const RunOptions& options, std::FILE* errors) {
   }
 
   bool clean = true;
-  for (const std::string& path : options.files) {
-    clean &= read_file(path, filter.get(), pipeline, capture, errors);
+  if (!options.files.empty()) clean &= read_files(options, filter.get(), pipeline, capture, errors);
+  if (!options.interface.empty()) {
+    // Periodic stats (--stats-interval) carry the transport and app layer counters.
+    // Before the first packet, uptime counts from the start of capture.
+    const TimestampNs started = std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                    std::chrono::system_clock::now().time_since_epoch())
+                                    .count();
+    const StatsWriter periodic_stats = [&](TimestampNs now) {
+      StatsSnapshot stats = snapshot(pipeline, capture, options.pipeline);
+      stats.ts = now;
+      if (stats.first_ts == 0) stats.first_ts = started;
+      stats.app = app.counters();
+      eve.write_stats(stats);
+    };
+    clean &= capture_live(options, pipeline, sink, capture, periodic_stats, errors);
   }
-  if (!options.interface.empty()) clean &= capture_live(options, pipeline, capture, errors);
 
   pipeline.finish();
   StatsSnapshot stats = snapshot(pipeline, capture, options.pipeline);

@@ -1,0 +1,41 @@
+// The live sensor's event loop (Boost.Asio): capture readiness, signals and timers on one
+// thread, so packet processing, log rotation, flushing and flow timeouts never race.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <string>
+
+#include "capture/live_capture.hpp"
+#include "output/eve_sink.hpp"
+#include "output/eve_writer.hpp"
+#include "pipeline/pipeline.hpp"
+
+namespace dicomsentry {
+
+// Writes a periodic `stats` record stamped `now` (wall time).
+using StatsWriter = std::function<void(TimestampNs now)>;
+
+struct LiveLoopSettings {
+  std::string interface;          // for error lines
+  std::uint64_t max_packets = 0;  // --count; 0: no limit
+  double max_seconds = 0;         // --duration; 0: until a signal
+  double stats_interval_s = 0;    // --stats-interval; 0: stats only at exit
+};
+
+// Runs until SIGINT/SIGTERM, --count, --duration or a capture error. On the way:
+// - the pcap fd is watched for read readiness and drained in bounded batches;
+// - SIGHUP reopens the EVE file (logrotate moved it away);
+// - once a second the EVE sink is flushed if due and flows idle past their timeout end,
+//   even when no packet arrives;
+// - every stats_interval_s, write_stats(now) is called (a periodic `stats` record; `now` is
+//   wall time, the record's timestamp).
+// The kernel counters in `capture` are kept current with pcap_stats (added to what they held
+// on entry). Returns false on a capture error (one line on `errors`). The caller finishes the
+// pipeline and writes the final stats; signal dispositions are restored on return.
+bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, Pipeline& pipeline,
+                   EveSink& sink, CaptureCounters& capture, const StatsWriter& write_stats,
+                   std::FILE* errors);
+
+}  // namespace dicomsentry

@@ -1,0 +1,309 @@
+// The live sensor's control plane end to end on `lo`: SIGINT writes the final stats of the
+// traffic sent (a DCMTK C-ECHO association), SIGHUP reopens a rotated eve.json, and idle flows
+// end on timeout while no packet arrives. Every wait is bounded.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+extern char** environ;
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using nlohmann::json;
+
+// How long libpcap takes to start delivering after the inspector starts (measured: < 0.5 s).
+constexpr auto kCaptureStart = std::chrono::milliseconds(1500);
+
+int listen_loopback(std::uint16_t& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd, 4) != 0 ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  port = ntohs(addr.sin_port);
+  return fd;
+}
+
+bool connect_loopback(std::uint16_t port, int& fd) {
+  fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0) return true;
+  ::close(fd);
+  return false;
+}
+
+// One closed TCP conversation: `request` bytes to the server, `reply` bytes back.
+void converse(int listener, std::uint16_t port, std::size_t request, std::size_t reply) {
+  int client = -1;
+  ASSERT_TRUE(connect_loopback(port, client));
+  const int server = ::accept(listener, nullptr, nullptr);
+  ASSERT_GE(server, 0);
+  const std::string out(request, 'q'), back(reply, 'r');
+  ASSERT_EQ(::send(client, out.data(), out.size(), 0), static_cast<ssize_t>(out.size()));
+  std::string buffer(request, '\0');
+  std::size_t got = 0;
+  while (got < request) {
+    const ssize_t n = ::recv(server, buffer.data() + got, request - got, 0);
+    ASSERT_GT(n, 0);
+    got += static_cast<std::size_t>(n);
+  }
+  ASSERT_EQ(::send(server, back.data(), back.size(), 0), static_cast<ssize_t>(back.size()));
+  got = 0;
+  while (got < reply) {
+    const ssize_t n = ::recv(client, buffer.data(), buffer.size(), 0);
+    ASSERT_GT(n, 0);
+    got += static_cast<std::size_t>(n);
+  }
+  ::close(client);
+  ::close(server);
+}
+
+// Starts a program with stdout and stderr to `log`; -1 on failure.
+pid_t spawn(const std::vector<std::string>& args, const fs::path& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  std::vector<char*> argv;
+  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+// Waits up to `limit` for `pid`; kills it if it does not exit. Its exit status, or -1.
+int wait_exit(pid_t pid, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  int status = 0;
+  while (Clock::now() < deadline) {
+    if (::waitpid(pid, &status, WNOHANG) == pid)
+      return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, &status, 0);
+  return -1;
+}
+
+bool wait_until(const std::function<bool()>& done, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  while (Clock::now() < deadline) {
+    if (done()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return done();
+}
+
+std::vector<json> read_eve(const fs::path& path) {
+  std::vector<json> events;
+  std::ifstream in(path);
+  std::string line;
+  while (std::getline(in, line)) events.push_back(json::parse(line));
+  return events;
+}
+
+std::vector<json> of_type(const std::vector<json>& events, const std::string& type) {
+  std::vector<json> out;
+  for (const json& e : events) {
+    if (e["event_type"] == type) out.push_back(e);
+  }
+  return out;
+}
+
+std::string slurp(const fs::path& path) {
+  std::ifstream in(path);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class LiveControl : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) GTEST_SKIP() << "live capture on lo needs root (CAP_NET_RAW)";
+    dir_ = fs::temp_directory_path() /
+           fmt::format("dicomsentry_live_control_{}_{}", ::getpid(),
+                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override {
+    if (inspector_ > 0) wait_exit(inspector_, std::chrono::seconds(1));
+    if (!dir_.empty() && !HasFailure()) fs::remove_all(dir_);
+  }
+  // The inspector on lo for one TCP port, writing to dir_/eve.json; waits for capture start.
+  void start_inspector(std::uint16_t port, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        DICOMSENTRY_BINARY, "-i",         "lo", "-f", fmt::format("tcp port {}", port), "-l",
+        dir_.string(),      "--duration", "60"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    inspector_ = spawn(args, dir_ / "stderr.txt");
+    ASSERT_GT(inspector_, 0);
+    std::this_thread::sleep_for(kCaptureStart);
+  }
+  // SIGINT, then the exit status (bounded).
+  int interrupt() {
+    ::kill(inspector_, SIGINT);
+    const int status = wait_exit(inspector_, std::chrono::seconds(20));
+    inspector_ = -1;
+    return status;
+  }
+  fs::path eve() const { return dir_ / "eve.json"; }
+
+  fs::path dir_;
+  pid_t inspector_ = -1;
+};
+
+TEST_F(LiveControl, SigintWritesTheFinalStatsOfAnEchoAssociation) {
+  std::uint16_t port = 0;
+  const int probe = listen_loopback(port);
+  ASSERT_GE(probe, 0);
+  ::close(probe);  // the port storescp will take
+  const pid_t storescp =
+      spawn({"timeout", "60", "storescp", "--aetitle", "STORESCP", std::to_string(port)},
+            dir_ / "storescp.txt");
+  ASSERT_GT(storescp, 0);
+  // Ready once it accepts a connection (made before capture starts, so not seen).
+  int fd = -1;
+  ASSERT_TRUE(wait_until([&] { return connect_loopback(port, fd) && ::close(fd) == 0; },
+                         std::chrono::seconds(10)));
+  start_inspector(port);
+  const std::string echo =
+      fmt::format("timeout 20 echoscu -aet ECHOSCU -aec STORESCP 127.0.0.1 {}", port);
+  EXPECT_EQ(std::system(echo.c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(interrupt(), 0) << slurp(dir_ / "stderr.txt");
+  ::kill(storescp, SIGTERM);
+  wait_exit(storescp, std::chrono::seconds(5));
+
+  const std::vector<json> events = read_eve(eve());
+  const auto flows = of_type(events, "flow");
+  const auto associations = of_type(events, "dicom_association");
+  const auto transactions = of_type(events, "dicom");
+  const auto stats = of_type(events, "stats");
+  ASSERT_EQ(flows.size(), 1u);
+  ASSERT_EQ(associations.size(), 1u);
+  ASSERT_EQ(transactions.size(), 1u);
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(flows[0]["dest_port"], port);
+  EXPECT_EQ(flows[0]["app_proto"], "dicom");
+  EXPECT_EQ(flows[0]["flow"]["state"], "closed");
+  EXPECT_EQ(flows[0]["flow"]["reason"], "shutdown");
+  const json& a = associations[0]["dicom_association"];
+  EXPECT_EQ(a["calling_ae"], "ECHOSCU");
+  EXPECT_EQ(a["called_ae"], "STORESCP");
+  EXPECT_EQ(a["state"], "released");
+  EXPECT_EQ(a["commands"], json({{"C-ECHO", 1}}));
+  EXPECT_EQ(transactions[0]["dicom"]["command"], "C-ECHO");
+  // The final stats count exactly the association's packets (the BPF filter let nothing else in).
+  const json& s = stats[0]["stats"];
+  const std::uint64_t packets = flows[0]["flow"]["pkts_toserver"].get<std::uint64_t>() +
+                                flows[0]["flow"]["pkts_toclient"].get<std::uint64_t>();
+  EXPECT_EQ(s["capture"]["packets"], packets);
+  EXPECT_EQ(s["decoder"]["tcp"], packets);
+  // On lo the kernel counts each packet twice (its outgoing and incoming copies); libpcap
+  // hands over one.
+  EXPECT_EQ(s["capture"]["kernel_packets"], 2 * packets);
+  EXPECT_EQ(s["capture"]["kernel_drops"], 0);
+  EXPECT_EQ(s["flow"]["created"], 1);
+  EXPECT_EQ(s["flow"]["ended_timeout"], 0);
+  EXPECT_EQ(s["app_layer"]["flow"]["dicom"], 1);
+  EXPECT_EQ(s["app_layer"]["associations"], 1);
+  EXPECT_EQ(s["app_layer"]["transactions"], 1);
+}
+
+TEST_F(LiveControl, SighupReopensARotatedEveFile) {
+  std::uint16_t port = 0;
+  const int listener = listen_loopback(port);
+  ASSERT_GE(listener, 0);
+  start_inspector(port, {"--stats-interval", "1"});
+  converse(listener, port, 1000, 10);
+  // Periodic stats reach the file within a couple of seconds (the sink is flushed each second).
+  ASSERT_TRUE(wait_until([&] { return !of_type(read_eve(eve()), "stats").empty(); },
+                         std::chrono::seconds(10)));
+  const fs::path rotated = dir_ / "eve.json.1";
+  fs::rename(eve(), rotated);
+  ::kill(inspector_, SIGHUP);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(eve()); }, std::chrono::seconds(5)));
+  converse(listener, port, 2000, 20);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(interrupt(), 0) << slurp(dir_ / "stderr.txt");
+  ::close(listener);
+
+  const std::vector<json> before = read_eve(rotated);
+  const std::vector<json> after = read_eve(eve());
+  ASSERT_FALSE(before.empty());
+  ASSERT_FALSE(after.empty());
+  // Nothing but periodic stats was due before the rotation; both flows end at shutdown.
+  EXPECT_EQ(of_type(before, "stats").size(), before.size());
+  const auto flows = of_type(after, "flow");
+  ASSERT_EQ(flows.size(), 2u);
+  EXPECT_EQ(flows[0]["reassembly"]["toserver"]["bytes"].get<int>() +
+                flows[1]["reassembly"]["toserver"]["bytes"].get<int>(),
+            3000);
+  // Stats records in the new file are later than every record in the rotated one (a flow
+  // record's time is its last packet's, so the first flow's may be older).
+  const std::string last_before = before.back()["timestamp"];
+  for (const json& e : of_type(after, "stats")) {
+    EXPECT_GE(e["timestamp"].get<std::string>(), last_before);
+  }
+  const std::vector<json> after_stats = of_type(after, "stats");
+  const json& final_stats = after_stats.back()["stats"];
+  EXPECT_EQ(final_stats["flow"]["created"], 2);
+}
+
+TEST_F(LiveControl, IdleFlowsEndOnTimeoutWithoutAnotherPacket) {
+  std::uint16_t port = 0;
+  const int listener = listen_loopback(port);
+  ASSERT_GE(listener, 0);
+  start_inspector(port);
+  converse(listener, port, 500, 50);
+  ::close(listener);
+  // A closed flow times out after 10 s; the once-a-second tick (1 s behind the wall clock)
+  // ends it and flushes the record with no packet arriving. Well before SIGINT:
+  ASSERT_TRUE(wait_until([&] { return of_type(read_eve(eve()), "flow").size() == 1; },
+                         std::chrono::seconds(20)));
+  const auto early = of_type(read_eve(eve()), "flow");
+  EXPECT_EQ(early[0]["flow"]["reason"], "timeout");
+  EXPECT_EQ(early[0]["flow"]["state"], "closed");
+  EXPECT_EQ(early[0]["reassembly"]["toserver"]["bytes"], 500);
+  EXPECT_EQ(early[0]["reassembly"]["toclient"]["bytes"], 50);
+  EXPECT_EQ(interrupt(), 0) << slurp(dir_ / "stderr.txt");
+
+  const std::vector<json> events = read_eve(eve());
+  EXPECT_EQ(of_type(events, "flow").size(), 1u);
+  const auto stats = of_type(events, "stats");
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0]["stats"]["flow"]["ended_timeout"], 1);
+  EXPECT_EQ(stats[0]["stats"]["flow"]["active"], 0);
+}
+
+}  // namespace
