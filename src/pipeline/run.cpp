@@ -23,9 +23,11 @@
 #include "output/eve_alert_writer.hpp"
 #include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
+#include "output/inventory_writer.hpp"
 #include "output/object_export.hpp"
 #include "pipeline/detect_sink.hpp"
 #include "pipeline/export_sink.hpp"
+#include "pipeline/inventory_sink.hpp"
 #include "pipeline/live_loop.hpp"
 
 namespace dicomsentry {
@@ -227,8 +229,12 @@ int run(const RunOptions& options, std::FILE* errors) {
     sensor = std::make_unique<detect::PolicySensor>(*checker, alert_writer, options.app.tls_ports);
     detectors.policy = sensor.get();
   }
-  DetectEventSink detect_events(detectors, app_events);
-  DetectFlowEnd detect_flow_end(detectors, eve);
+  // The asset inventory sees every record and flow end on its way to the writers.
+  inventory::Inventory inventory(options.policy);
+  InventoryEventSink inventory_events(inventory, app_events);
+  InventoryFlowEnd inventory_flow_end(inventory, eve);
+  DetectEventSink detect_events(detectors, inventory_events);
+  DetectFlowEnd detect_flow_end(detectors, inventory_flow_end);
   // dicom.dataset rules see each C-STORE data set on its way to the exporter; pkt_data rules
   // see the raw streams on their way to the app layer. Neither exists without such rules.
   std::unique_ptr<detect::DatasetInspector> dataset_inspector;
@@ -308,6 +314,11 @@ int run(const RunOptions& options, std::FILE* errors) {
     print_zone_matrix(rows, errors);
   }
   eve.write_stats(stats);
+  // inventory.json and inventory.csv go to -l's directory, whatever --eve says.
+  if (std::string error; !write_inventory_files(inventory, options.log_dir, error)) {
+    fmt::print(errors, "dicomsentry: {}\n", error);
+    clean = false;
+  }
   if (!sink.flush()) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());
     clean = false;

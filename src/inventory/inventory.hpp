@@ -1,0 +1,123 @@
+// The asset inventory: what the DICOM traffic says about each device (by IP address): the AE
+// titles and implementations it announced, the SOP classes it used, its DICOM server ports,
+// TLS seen, user identity, peers, VLANs, zone, first and last seen. Fed with the finished
+// records and flow ends (never per packet); bounded in devices and in entries per set.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <string_view>
+
+#include "dicom/dicom_events.hpp"
+#include "flow/flow.hpp"
+#include "policy/config.hpp"
+#include "policy/zones.hpp"
+
+namespace dicomsentry::inventory {
+
+// An address with its version: orders IPv4 before IPv6, then by bytes (numeric order).
+struct DeviceAddress {
+  std::uint8_t ip_version = 4;
+  IpAddress ip;
+  friend auto operator<=>(const DeviceAddress& a, const DeviceAddress& b) {
+    if (a.ip_version != b.ip_version) return a.ip_version <=> b.ip_version;
+    return a.ip.bytes <=> b.ip.bytes;
+  }
+  friend bool operator==(const DeviceAddress&, const DeviceAddress&) = default;
+};
+
+// A sorted set that keeps at most `limit` entries and counts the ones it had to drop.
+template <typename T>
+class BoundedSet {
+ public:
+  // True when the value is (now) in the set.
+  bool insert(const T& value, std::size_t limit, std::uint64_t& dropped) {
+    if (items_.contains(value)) return true;
+    if (items_.size() >= limit) {
+      ++dropped;
+      return false;
+    }
+    items_.insert(value);
+    return true;
+  }
+  const std::set<T>& items() const { return items_; }
+
+ private:
+  std::set<T> items_;
+};
+
+struct Device {
+  DeviceAddress address;
+  policy::ZoneId zone = policy::kNoZone;  // meaningful only with a policy config
+  TimestampNs first_seen = 0;
+  TimestampNs last_seen = 0;
+  BoundedSet<std::uint16_t> vlans;                    // every VLAN id of its flows' keys
+  BoundedSet<std::string> ae_titles_scu;              // calling AE of its associations as client
+  BoundedSet<std::string> ae_titles_scp;              // called AE it accepted as server
+  BoundedSet<std::string> implementation_class_uids;  // its own side of the A-ASSOCIATE
+  BoundedSet<std::string> implementation_version_names;
+  BoundedSet<std::string> sop_classes;  // accepted abstract syntaxes, transactions' classes
+  BoundedSet<std::uint16_t> dicom_server_ports;  // ports it served DICOM (or DICOM-TLS) on
+  BoundedSet<std::string> tls_versions;          // negotiated, from the ServerHello
+  BoundedSet<std::string> tls_ciphers;
+  BoundedSet<std::string> user_identity_types;  // types it sent as requestor
+  BoundedSet<DeviceAddress> peers;              // the other endpoints of its DICOM flows
+  std::uint64_t entries_dropped = 0;            // set entries over the per-set limit
+};
+
+struct InventoryLimits {
+  std::size_t max_devices = 65536;
+  std::size_t max_set_entries = 64;  // per set, per device
+};
+
+struct InventoryCounters {
+  std::uint64_t devices_dropped = 0;  // facts about devices beyond max_devices, not kept
+  std::uint64_t entries_dropped = 0;  // all devices' set entries over the limit
+};
+
+class Inventory {
+ public:
+  // `zones` may be null (no -c): devices then have no zone. The config outlives the inventory.
+  explicit Inventory(const policy::Config* zones = nullptr, InventoryLimits limits = {});
+
+  void on_association(const dicom::AssociationRecord& record);
+  void on_transaction(const dicom::TransactionRecord& record);
+  void on_tls(const dicom::TlsRecord& record);
+  // Only flows the app layer found DICOM or DICOM-TLS on add to the inventory.
+  void on_flow_end(const Flow& flow);
+
+  const std::map<DeviceAddress, Device>& devices() const { return devices_; }
+  const InventoryCounters& counters() const { return counters_; }
+  bool has_zones() const { return zones_ != nullptr; }
+  std::string_view zone_name(policy::ZoneId zone) const;
+
+ private:
+  struct Endpoints {
+    Device* client = nullptr;  // null when the device limit was reached
+    Device* server = nullptr;
+    std::uint16_t server_port = 0;
+  };
+  // Finds or makes both endpoints' devices, marks them seen at `first` and `last` (0: no
+  // time), adds the flow's VLANs and makes them each other's peers.
+  Endpoints endpoints(const Flow& flow, TimestampNs first, TimestampNs last);
+  Device* device(const DeviceAddress& address, const Flow& flow);
+  template <typename T>
+  void add(Device& device, BoundedSet<T>& set, const T& value) {
+    if (!set.insert(value, limits_.max_set_entries, device.entries_dropped)) {
+      ++counters_.entries_dropped;
+    }
+  }
+  void add_text(Device& device, BoundedSet<std::string>& set, std::string_view value) {
+    if (!value.empty()) add(device, set, std::string(value));
+  }
+
+  const policy::Config* zones_;
+  policy::ZoneClassifier classifier_;
+  InventoryLimits limits_;
+  std::map<DeviceAddress, Device> devices_;
+  InventoryCounters counters_;
+};
+
+}  // namespace dicomsentry::inventory

@@ -1,0 +1,50 @@
+// The asset inventory's taps on the record stream: each finished record and each flow end is
+// shown to the Inventory, then passed on unchanged (like detect_sink.hpp, without detection).
+#pragma once
+
+#include "dicom/dicom_events.hpp"
+#include "flow/flow_table.hpp"
+#include "inventory/inventory.hpp"
+
+namespace dicomsentry {
+
+class InventoryEventSink final : public dicom::EventSink {
+ public:
+  InventoryEventSink(inventory::Inventory& inventory, dicom::EventSink& next)
+      : inventory_(inventory), next_(next) {}
+
+  void on_association(const dicom::AssociationRecord& record) override {
+    inventory_.on_association(record);
+    next_.on_association(record);
+  }
+  void on_transaction(const dicom::TransactionRecord& record) override {
+    inventory_.on_transaction(record);
+    next_.on_transaction(record);
+  }
+  void on_anomaly(const dicom::AnomalyRecord& record) override { next_.on_anomaly(record); }
+  void on_tls(const dicom::TlsRecord& record) override {
+    inventory_.on_tls(record);
+    next_.on_tls(record);
+  }
+
+ private:
+  inventory::Inventory& inventory_;
+  dicom::EventSink& next_;
+};
+
+class InventoryFlowEnd final : public FlowEndHandler {
+ public:
+  InventoryFlowEnd(inventory::Inventory& inventory, FlowEndHandler& next)
+      : inventory_(inventory), next_(next) {}
+
+  void on_flow_end(Flow& flow) override {
+    inventory_.on_flow_end(flow);
+    next_.on_flow_end(flow);
+  }
+
+ private:
+  inventory::Inventory& inventory_;
+  FlowEndHandler& next_;
+};
+
+}  // namespace dicomsentry
