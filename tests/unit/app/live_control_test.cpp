@@ -306,4 +306,44 @@ TEST_F(LiveControl, IdleFlowsEndOnTimeoutWithoutAnotherPacket) {
   EXPECT_EQ(stats[0]["stats"]["flow"]["active"], 0);
 }
 
+// Not live: a long file run stops at SIGINT between batches, and what it read is still
+// reported (every flow gets its record, then the stats). 3,000 readings of one capture take
+// about 12 s here; the signal comes half a second after the EVE file is opened.
+TEST(FileRunSignal, SigintStopsReadingAndStillWritesEveryFlowAndTheStats) {
+  const fs::path dir =
+      fs::temp_directory_path() / fmt::format("dicomsentry_file_sigint_{}", ::getpid());
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  const std::string capture = std::string(DICOMSENTRY_PCAP_DIR) + "/storescu_many.pcap";
+  constexpr int kReadings = 3000;
+  std::vector<std::string> args = {DICOMSENTRY_BINARY, "--eve", (dir / "eve.json").string()};
+  for (int i = 0; i < kReadings; ++i) {
+    args.push_back("-r");
+    args.push_back(capture);
+  }
+  const pid_t pid = spawn(args, dir / "stderr.txt");
+  ASSERT_GT(pid, 0);
+  ASSERT_TRUE(wait_until([&] { return fs::exists(dir / "eve.json"); }, std::chrono::seconds(10)));
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  ::kill(pid, SIGINT);
+  EXPECT_EQ(wait_exit(pid, std::chrono::seconds(30)), 0);
+  const std::string errors = slurp(dir / "stderr.txt");
+  EXPECT_NE(errors.find("dicomsentry: stopped by a signal while reading " + capture),
+            std::string::npos)
+      << errors;
+
+  const std::vector<json> events = read_eve(dir / "eve.json");
+  ASSERT_FALSE(events.empty());
+  ASSERT_EQ(events.back()["event_type"], "stats");
+  const json& s = events.back()["stats"];
+  EXPECT_GE(s["capture"]["inputs"].get<int>(), 1);
+  EXPECT_LT(s["capture"]["inputs"].get<int>(), kReadings);
+  EXPECT_EQ(s["capture"]["packets"], s["decoder"]["pkts"]);
+  EXPECT_EQ(s["flow"]["active"], 0);
+  EXPECT_EQ(of_type(events, "flow").size(), s["flow"]["created"].get<std::size_t>());
+  EXPECT_EQ(of_type(events, "dicom_association").size(),
+            s["app_layer"]["associations"].get<std::size_t>());
+  fs::remove_all(dir);
+}
+
 }  // namespace
