@@ -316,7 +316,7 @@ TEST(FileRunSignal, SigintStopsReadingAndStillWritesEveryFlowAndTheStats) {
   fs::create_directories(dir);
   const std::string capture = std::string(DICOMSENTRY_PCAP_DIR) + "/storescu_many.pcap";
   constexpr int kReadings = 3000;
-  std::vector<std::string> args = {DICOMSENTRY_BINARY, "--eve", (dir / "eve.json").string()};
+  std::vector<std::string> args = {DICOMSENTRY_BINARY, "-l", dir.string()};
   for (int i = 0; i < kReadings; ++i) {
     args.push_back("-r");
     args.push_back(capture);
