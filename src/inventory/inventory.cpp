@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <iterator>
 #include <span>
 
@@ -129,8 +130,13 @@ void Inventory::on_tls(const dicom::TlsRecord& record) {
   Endpoints ends = endpoints(*record.flow, record.ts, record.ts);
   if (ends.server != nullptr) add(*ends.server, ends.server->dicom_server_ports, ends.server_port);
   if (!record.has_server_hello) return;
-  std::string cipher(tls::cipher_suite_name(record.cipher_suite));
-  if (cipher.empty()) cipher = fmt::format("0x{:04x}", record.cipher_suite);
+  std::string_view cipher = tls::cipher_suite_name(record.cipher_suite);
+  std::array<char, 8> unknown{};  // "0x" and four hex digits, for a suite not in our table
+  if (cipher.empty()) {
+    const auto end =
+        fmt::format_to_n(unknown.data(), unknown.size(), "0x{:04x}", record.cipher_suite);
+    cipher = std::string_view(unknown.data(), end.size);
+  }
   for (Device* d : {ends.client, ends.server}) {
     if (d == nullptr) continue;
     add_text(*d, d->tls_versions, tls::tls_version_name(record.version));

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
@@ -28,24 +29,30 @@ struct DeviceAddress {
   friend bool operator==(const DeviceAddress&, const DeviceAddress&) = default;
 };
 
-// A sorted set that keeps at most `limit` entries and counts the ones it had to drop.
+// Sorted, and looked up by std::string_view without making a std::string first.
+template <typename T>
+using SortedSet = std::set<T, std::less<>>;
+
+// A sorted set that keeps at most `limit` entries and counts the additions it had to refuse.
+// A value already held costs a lookup and no allocation.
 template <typename T>
 class BoundedSet {
  public:
   // True when the value is (now) in the set.
-  bool insert(const T& value, std::size_t limit, std::uint64_t& dropped) {
+  template <typename U>
+  bool insert(const U& value, std::size_t limit, std::uint64_t& dropped) {
     if (items_.contains(value)) return true;
     if (items_.size() >= limit) {
       ++dropped;
       return false;
     }
-    items_.insert(value);
+    items_.emplace(value);
     return true;
   }
-  const std::set<T>& items() const { return items_; }
+  const SortedSet<T>& items() const { return items_; }
 
  private:
-  std::set<T> items_;
+  SortedSet<T> items_;
 };
 
 struct Device {
@@ -103,14 +110,14 @@ class Inventory {
   // time), adds the flow's VLANs and makes them each other's peers.
   Endpoints endpoints(const Flow& flow, TimestampNs first, TimestampNs last);
   Device* device(const DeviceAddress& address, const Flow& flow);
-  template <typename T>
-  void add(Device& device, BoundedSet<T>& set, const T& value) {
+  template <typename T, typename U>
+  void add(Device& device, BoundedSet<T>& set, const U& value) {
     if (!set.insert(value, limits_.max_set_entries, device.entries_dropped)) {
       ++counters_.entries_dropped;
     }
   }
   void add_text(Device& device, BoundedSet<std::string>& set, std::string_view value) {
-    if (!value.empty()) add(device, set, std::string(value));
+    if (!value.empty()) add(device, set, value);
   }
 
   const policy::Config* zones_;

@@ -77,23 +77,23 @@ TEST(InventoryRecords, ClientAndServerSidesGoToTheirOwnDevices) {
   ASSERT_EQ(inventory.devices().size(), 2u);
   const Device& client = device_at(inventory, v4(10, 0, 0, 2));
   const Device& server = device_at(inventory, v4(10, 0, 0, 1));
-  EXPECT_EQ(client.ae_titles_scu.items(), std::set<std::string>{"CT1"});
+  EXPECT_EQ(client.ae_titles_scu.items(), SortedSet<std::string>{"CT1"});
   EXPECT_TRUE(client.ae_titles_scp.items().empty());
-  EXPECT_EQ(server.ae_titles_scp.items(), std::set<std::string>{"PACS"});
+  EXPECT_EQ(server.ae_titles_scp.items(), SortedSet<std::string>{"PACS"});
   EXPECT_TRUE(server.ae_titles_scu.items().empty());
-  EXPECT_EQ(client.implementation_version_names.items(), std::set<std::string>{"CLIENT_1"});
-  EXPECT_EQ(server.implementation_version_names.items(), std::set<std::string>{"SERVER_1"});
-  EXPECT_EQ(server.implementation_class_uids.items(), std::set<std::string>{"1.2.3.5"});
-  EXPECT_EQ(client.sop_classes.items(), std::set<std::string>{"1.2.840.10008.1.1"});
-  EXPECT_EQ(server.sop_classes.items(), std::set<std::string>{"1.2.840.10008.1.1"});
-  EXPECT_EQ(server.dicom_server_ports.items(), std::set<std::uint16_t>{104});
+  EXPECT_EQ(client.implementation_version_names.items(), SortedSet<std::string>{"CLIENT_1"});
+  EXPECT_EQ(server.implementation_version_names.items(), SortedSet<std::string>{"SERVER_1"});
+  EXPECT_EQ(server.implementation_class_uids.items(), SortedSet<std::string>{"1.2.3.5"});
+  EXPECT_EQ(client.sop_classes.items(), SortedSet<std::string>{"1.2.840.10008.1.1"});
+  EXPECT_EQ(server.sop_classes.items(), SortedSet<std::string>{"1.2.840.10008.1.1"});
+  EXPECT_EQ(server.dicom_server_ports.items(), SortedSet<std::uint16_t>{104});
   EXPECT_TRUE(client.dicom_server_ports.items().empty());
-  EXPECT_EQ(client.user_identity_types.items(), std::set<std::string>{"username_passcode"});
+  EXPECT_EQ(client.user_identity_types.items(), SortedSet<std::string>{"username_passcode"});
   EXPECT_TRUE(server.user_identity_types.items().empty());
-  EXPECT_EQ(client.vlans.items(), std::set<std::uint16_t>{30});
+  EXPECT_EQ(client.vlans.items(), SortedSet<std::uint16_t>{30});
   EXPECT_EQ(client.first_seen, 1'000'000'000);
   EXPECT_EQ(client.last_seen, 3'000'000'000);
-  EXPECT_EQ(client.peers.items(), (std::set<DeviceAddress>{{4, v4(10, 0, 0, 1)}}));
+  EXPECT_EQ(client.peers.items(), (SortedSet<DeviceAddress>{{4, v4(10, 0, 0, 1)}}));
 }
 
 TEST(InventoryRecords, RejectedAssociationGivesNoScpTitleAndNonDicomFlowsNoDevice) {
@@ -109,7 +109,7 @@ TEST(InventoryRecords, RejectedAssociationGivesNoScpTitleAndNonDicomFlowsNoDevic
   ASSERT_EQ(inventory.devices().size(), 2u);
   EXPECT_TRUE(device_at(inventory, v4(10, 0, 0, 1)).ae_titles_scp.items().empty());
   EXPECT_EQ(device_at(inventory, v4(10, 0, 0, 2)).ae_titles_scu.items(),
-            std::set<std::string>{"CT1"});
+            SortedSet<std::string>{"CT1"});
 }
 
 TEST(InventoryRecords, DevicesAndSetEntriesAreBoundedAndCounted) {
@@ -128,9 +128,30 @@ TEST(InventoryRecords, DevicesAndSetEntriesAreBoundedAndCounted) {
   EXPECT_EQ(inventory.devices().size(), 3u);
   EXPECT_EQ(inventory.counters().devices_dropped, 2u);
   const Device& client = device_at(inventory, v4(10, 0, 0, 2));
-  EXPECT_EQ(client.ae_titles_scu.items(), (std::set<std::string>{"A", "B"}));
+  EXPECT_EQ(client.ae_titles_scu.items(), (SortedSet<std::string>{"A", "B"}));
   EXPECT_EQ(client.entries_dropped, 2u);  // C and D; A again is already there
   EXPECT_EQ(inventory.counters().entries_dropped, 2u);
+}
+
+TEST(InventoryRecords, TlsWithoutServerHelloAddsOnlyThePortAndUnknownSuitesShowTheirCode) {
+  Inventory inventory;
+  const Flow flow = flow_between(v4(10, 0, 0, 2), v4(10, 0, 0, 1), 2762);
+  dicom::TlsRecord tls;
+  tls.flow = &flow;
+  tls.ts = 2'000'000'000;
+  tls.has_client_hello = true;
+  inventory.on_tls(tls);
+  const Device& server = device_at(inventory, v4(10, 0, 0, 1));
+  EXPECT_EQ(server.dicom_server_ports.items(), SortedSet<std::uint16_t>{2762});
+  EXPECT_TRUE(server.tls_versions.items().empty());
+  tls.has_server_hello = true;
+  tls.version = 0x0303;
+  tls.cipher_suite = 0xfefe;
+  inventory.on_tls(tls);
+  EXPECT_EQ(server.tls_versions.items(), SortedSet<std::string>{"TLSv1.2"});
+  EXPECT_EQ(server.tls_ciphers.items(), SortedSet<std::string>{"0xfefe"});
+  EXPECT_EQ(device_at(inventory, v4(10, 0, 0, 2)).tls_ciphers.items(),
+            SortedSet<std::string>{"0xfefe"});
 }
 
 TEST(InventoryRecords, ZoneComesFromThePolicyConfig) {

@@ -8,7 +8,6 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <set>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -24,7 +23,7 @@ namespace dicomsentry::inventory {
 namespace {
 
 using Json = nlohmann::json;
-using Strings = std::set<std::string>;
+using Strings = SortedSet<std::string>;
 
 class Discard final : public dicom::EventSink, public FlowEndHandler {
  public:
@@ -65,7 +64,7 @@ std::unique_ptr<Inventory> inventory_of(const std::string& name, InventoryLimits
 // What the oracle says each device should show, gathered from its associations.
 struct Expected {
   Strings scu, scp, class_uids, version_names, sop_classes, identity_types, peers;
-  std::set<std::uint16_t> server_ports;
+  SortedSet<std::uint16_t> server_ports;
 };
 
 // "1795873911.339125000" -> nanoseconds.
@@ -99,7 +98,7 @@ std::string str(const Json& j) {
 }
 
 template <typename T>
-std::set<T> items(const BoundedSet<T>& set) {
+SortedSet<T> items(const BoundedSet<T>& set) {
   return set.items();
 }
 
@@ -255,7 +254,7 @@ TEST(InventoryCapture, TlsShowsTheNegotiatedVersionAndSuite) {
   EXPECT_EQ(items(d.tls_ciphers),
             Strings{str(a["tls"]["server_hello_from_dissector"]["cipher_suite"])});
   EXPECT_EQ(items(d.dicom_server_ports),
-            std::set<std::uint16_t>{a["tcp"]["server"]["port"].get<std::uint16_t>()});
+            SortedSet<std::uint16_t>{a["tcp"]["server"]["port"].get<std::uint16_t>()});
   EXPECT_TRUE(d.ae_titles_scu.items().empty());
   EXPECT_TRUE(d.ae_titles_scp.items().empty());
   EXPECT_TRUE(d.implementation_version_names.items().empty());
