@@ -118,6 +118,7 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+    options.write_inventory = options.eve_path.empty() || app.count("--log-dir") > 0;
     if (test_rules) {
       if (rule_files.empty()) throw CLI::ValidationError("--test-rules", "give one or more -S FILE");
     } else if (options.files.empty() == options.interface.empty()) {

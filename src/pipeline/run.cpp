@@ -314,8 +314,9 @@ int run(const RunOptions& options, std::FILE* errors) {
     print_zone_matrix(rows, errors);
   }
   eve.write_stats(stats);
-  // inventory.json and inventory.csv go to -l's directory, whatever --eve says.
-  if (std::string error; !write_inventory_files(inventory, options.log_dir, error)) {
+  // inventory.json and inventory.csv go to -l's directory (see RunOptions::write_inventory).
+  if (std::string error;
+      options.write_inventory && !write_inventory_files(inventory, options.log_dir, error)) {
     fmt::print(errors, "dicomsentry: {}\n", error);
     clean = false;
   }

@@ -19,6 +19,9 @@ struct RunOptions {
   std::string bpf;                  // -f, applied to files and live capture alike
   std::string log_dir = ".";        // -l
   std::string eve_path;             // --eve: "-" is stdout; empty means <log_dir>/eve.json
+  // inventory.json/.csv in log_dir: by default only when eve.json goes there too, so that
+  // `--eve -` or `--eve FILE` without -l leaves no files in the working directory.
+  bool write_inventory = true;
   PipelineConfig pipeline;
   AppLayerConfig app;               // DICOM and DICOM-TLS ports, detection
   bool log_phi = false;             // --log-phi: write patient-identifying values
