@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -28,6 +29,7 @@
 #include "output/eve_app_writer.hpp"
 #include "output/eve_writer.hpp"
 #include "pipeline/pipeline.hpp"
+#include "pipeline/run.hpp"
 
 namespace ds = dicomsentry;
 
@@ -205,6 +207,34 @@ Pass full_pipeline(const std::string& path, Mode mode, AppTotals& totals) {
   return pass;
 }
 
+// The whole run as the CLI does it (ingest thread, `workers` worker threads, default rules,
+// EVE to /dev/null), timed by the wall clock: with several threads, thread CPU time says
+// nothing about throughput. Returns packets per second.
+double workers_run(const std::string& path, unsigned workers) {
+  ds::RunOptions options;
+  options.files = {path};
+  options.eve_path = "/dev/null";
+  options.write_inventory = false;
+  options.workers = workers;
+  options.rule_engine = &default_rules();
+  options.rules_loaded = default_rules().rules().size();
+  std::FILE* quiet = std::fopen("/dev/null", "w");
+  const double start = now_seconds();
+  const int status = ds::run(options, quiet);
+  const double seconds = now_seconds() - start;
+  std::fclose(quiet);
+  if (status != 0) {
+    fmt::print(stderr, "run with {} workers failed ({})\n", workers, status);
+    std::exit(1);
+  }
+  ds::CaptureError error;
+  auto file = ds::CaptureFile::open(path, error);
+  std::uint64_t packets = 0;
+  ds::PacketView packet;
+  while (file && file->next(packet) == ds::ReadResult::kPacket) ++packets;
+  return static_cast<double>(packets) / seconds;
+}
+
 double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values[values.size() / 2];
@@ -250,7 +280,8 @@ int main(int argc, char** argv) {
                now_seconds() - start);
   }
 
-  std::vector<double> bare_pps, bare_gbps, base_pps, parse_pps, full_pps, full_gbps, rules_pps;
+  std::vector<double> bare_pps, bare_gbps, base_pps, parse_pps, full_pps, full_gbps, rules_pps,
+      one_worker_pps, two_worker_pps;
   std::uint64_t packets = 0;
   AppTotals totals;
   bare_read(path);  // warm the page cache
@@ -268,6 +299,8 @@ int main(int argc, char** argv) {
     base_pps.push_back(base.packets / base.seconds);
     full_pps.push_back(full.packets / full.seconds);
     full_gbps.push_back(full.bytes * 8 / full.seconds / 1e9);
+    one_worker_pps.push_back(workers_run(path, 1));
+    two_worker_pps.push_back(workers_run(path, 2));
   }
   const double bare = median(bare_pps), base = median(base_pps), parse = median(parse_pps),
                full = median(full_pps);
@@ -295,6 +328,12 @@ int main(int argc, char** argv) {
              100.0 * (1e9 / parse - 1e9 / base) / (1e9 / parse));
   fmt::print("application layer with its EVE events, share of per-packet time: {:.1f}%\n",
              100.0 * (1e9 / full - 1e9 / base) / (1e9 / full));
+  const double one_worker = median(one_worker_pps), two_workers = median(two_worker_pps);
+  fmt::print("whole run, default rules, wall clock: 1 worker {:.2f} Mpps, 2 workers {:.2f} Mpps: "
+             "scaling {:.2f}x (target 1.8x; the ingest thread and both workers share this "
+             "machine's {} cores)\n",
+             one_worker / 1e6, two_workers / 1e6, two_workers / one_worker,
+             std::thread::hardware_concurrency());
   if (!keep) std::filesystem::remove(path);
   return 0;
 }

@@ -1,8 +1,10 @@
 // dicomsentry command line: parse options, run, map outcomes to exit status (0, 1, 2).
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -74,6 +76,11 @@ int main(int argc, char** argv) {
   app.add_option("-f,--filter", options.bpf, "BPF filter, applied to files and live capture");
   app.add_option("-l,--log-dir", options.log_dir, "Directory for eve.json")->capture_default_str();
   app.add_option("--eve", options.eve_path, "EVE output path instead of <log-dir>/eve.json; - for stdout");
+  options.workers = std::max(1u, std::thread::hardware_concurrency());
+  app.add_option("--workers", options.workers,
+                 "Packet worker threads; flows are sharded over them (default: the cores)")
+      ->check(CLI::Range(1u, 64u))
+      ->capture_default_str();
   app.add_flag("-k,--checksum-validation", options.pipeline.decode.validate_checksums,
                "Validate IPv4/TCP/UDP checksums (off by default: offload makes them wrong)");
   app.add_option("--flow-memcap", options.pipeline.flow.memcap_bytes, "Bytes for flow records")

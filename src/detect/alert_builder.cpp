@@ -66,16 +66,22 @@ bool AlertBuilder::passes_thresholds(const rules::Rule& rule, const RuleHit& hit
   if (!rule.threshold && !rule.detection_filter) return true;
   HitAddresses addresses;
   if (hit.flow != nullptr) addresses = hit_addresses(*hit.flow, hit.direction);
+  std::unique_lock<std::mutex> shared_lock;
+  ThresholdTracker* tracker = &thresholds_;
+  if (config_.shared_thresholds != nullptr) {
+    shared_lock = std::unique_lock<std::mutex>(config_.shared_thresholds->mutex);
+    tracker = &config_.shared_thresholds->tracker;
+  }
   // detection_filter first: a rule with both alerts at the threshold's pace once the filter's
   // count is passed.
   if (rule.detection_filter &&
-      !thresholds_.allow(hit.rule_index, ThresholdKind::kDetectionFilter, *rule.detection_filter,
+      !tracker->allow(hit.rule_index, ThresholdKind::kDetectionFilter, *rule.detection_filter,
                          addresses, hit.ts,
                          distinct_value(rule.detection_filter->unique_on, hit))) {
     return false;
   }
   if (rule.threshold &&
-      !thresholds_.allow(hit.rule_index, ThresholdKind::kThreshold, *rule.threshold, addresses,
+      !tracker->allow(hit.rule_index, ThresholdKind::kThreshold, *rule.threshold, addresses,
                          hit.ts, distinct_value(rule.threshold->unique_on, hit))) {
     return false;
   }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <unordered_set>
 #include <vector>
@@ -22,9 +23,19 @@ struct AlertBuilderCounters {
   std::uint64_t pass_flows_untracked = 0;  // pass marks not kept: the flow set was full
 };
 
+// Threshold state the workers of one run share: `threshold` and `detection_filter` count hits
+// across flows (by source, destination, rule), and flows of one source land on several workers.
+// Hits that reach it are rare (only rules with these options), so one lock is cheap.
+struct SharedThresholds {
+  explicit SharedThresholds(std::size_t max_keys) : tracker(max_keys) {}
+  std::mutex mutex;
+  ThresholdTracker tracker;
+};
+
 struct AlertBuilderConfig {
   std::size_t threshold_keys = ThresholdTracker::kDefaultMaxKeys;
   std::size_t max_pass_flows = 65536;  // flows remembered as passed at one time
+  SharedThresholds* shared_thresholds = nullptr;  // several workers: used instead of our own
 };
 
 // Usage: around one event (an association, a transaction, a handshake, a flow end) call
@@ -54,7 +65,9 @@ class AlertBuilder final : public HitSink {
   void on_flow_end(const Flow& flow);
 
   const AlertBuilderCounters& counters() const { return counters_; }
-  const ThresholdTracker& thresholds() const { return thresholds_; }
+  const ThresholdTracker& thresholds() const {
+    return config_.shared_thresholds != nullptr ? config_.shared_thresholds->tracker : thresholds_;
+  }
 
  private:
   void decide(const RuleHit& hit, bool event_passed);

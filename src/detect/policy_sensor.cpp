@@ -2,6 +2,8 @@
 // matrix, violations into gid 2 alerts.
 #include "detect/policy_sensor.hpp"
 
+#include "dicomsentry/counters.hpp"
+
 namespace dicomsentry::detect {
 namespace {
 
@@ -127,6 +129,16 @@ void PolicySensor::judge(const policy::PolicyVerdict& verdict, const Flow& flow,
   alert.association = record;
   alert.policy = &context;
   alerts_.on_alert(alert);
+}
+
+void PolicySensor::merge(const PolicySensor& other) {
+  add_counters(counters_, other.counters_);
+  matrix_.merge(other.matrix_);
+  for (const auto& [key, counts] : other.kinds_) {
+    KindCounts& into = kinds_[key];
+    into.flows += counts.flows;
+    into.associations += counts.associations;
+  }
 }
 
 std::vector<ZonePairSummary> PolicySensor::summary() const {

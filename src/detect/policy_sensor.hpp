@@ -70,6 +70,9 @@ class PolicySensor {
   void on_association(const dicom::AssociationRecord& record);
   void on_flow_end(const Flow& flow);
 
+  // Adds another worker's sensor (same checker config) to this one: counters and matrix.
+  void merge(const PolicySensor& other);
+
   const PolicySensorCounters& counters() const { return counters_; }
   const policy::ZoneMatrix& matrix() const { return matrix_; }
   // Every zone pair seen, in the matrix's order (by zone id, unzoned last).

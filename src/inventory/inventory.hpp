@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <ranges>
 #include <set>
 #include <string>
 #include <string_view>
@@ -33,7 +34,10 @@ struct DeviceAddress {
 template <typename T>
 using SortedSet = std::set<T, std::less<>>;
 
-// A sorted set that keeps at most `limit` entries and counts the additions it had to refuse.
+// A sorted set that keeps at most `limit` entries: the smallest values, so that what it holds
+// does not depend on the order values were seen in (several workers feed one inventory in an
+// order that varies from run to run). `dropped` counts the additions of values it does not
+// hold: a refused value's, and all earlier additions of a value pushed out by a smaller one.
 // A value already held costs a lookup and no allocation.
 template <typename T>
 class BoundedSet {
@@ -41,18 +45,31 @@ class BoundedSet {
   // True when the value is (now) in the set.
   template <typename U>
   bool insert(const U& value, std::size_t limit, std::uint64_t& dropped) {
-    if (items_.contains(value)) return true;
-    if (items_.size() >= limit) {
-      ++dropped;
-      return false;
+    if (const auto it = additions_.find(value); it != additions_.end()) {
+      ++it->second;
+      return true;
     }
-    items_.emplace(value);
+    if (additions_.size() >= limit) {
+      if (additions_.empty()) {
+        ++dropped;
+        return false;
+      }
+      const auto largest = std::prev(additions_.end());
+      if (!(value < largest->first)) {
+        ++dropped;
+        return false;
+      }
+      dropped += largest->second;
+      additions_.erase(largest);
+    }
+    additions_.emplace(T(value), 1);
     return true;
   }
-  const SortedSet<T>& items() const { return items_; }
+  // The values held, in order.
+  auto items() const { return std::views::keys(additions_); }
 
  private:
-  SortedSet<T> items_;
+  std::map<T, std::uint64_t, std::less<>> additions_;  // held value -> times added
 };
 
 struct Device {
@@ -112,9 +129,9 @@ class Inventory {
   Device* device(const DeviceAddress& address, const Flow& flow);
   template <typename T, typename U>
   void add(Device& device, BoundedSet<T>& set, const U& value) {
-    if (!set.insert(value, limits_.max_set_entries, device.entries_dropped)) {
-      ++counters_.entries_dropped;
-    }
+    const std::uint64_t dropped_before = device.entries_dropped;
+    set.insert(value, limits_.max_set_entries, device.entries_dropped);
+    counters_.entries_dropped += device.entries_dropped - dropped_before;
   }
   void add_text(Device& device, BoundedSet<std::string>& set, std::string_view value) {
     if (!value.empty()) add(device, set, value);

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -19,16 +20,24 @@ struct EveSinkStats {
   std::uint64_t reopens = 0;        // successful reopen() calls
 };
 
-// Not thread-safe: one owner writes, and that owner calls flush() at least once per second of
-// wall time (flush_if_due() makes that cheap to call often) and at exit. The destructor flushes
-// too. Errors never throw: they are counted, the affected bytes are dropped, and last_error()
-// says why, so a full disk cannot stop packet processing or grow memory.
+// Two roles:
+// - The file sink (first constructor) owns the file or stdout. Its public methods lock, so
+//   workers' sinks and the control thread (SIGHUP reopen, flush timer) can share it.
+// - A worker's sink (second constructor) buffers one worker's lines and hands each full
+//   buffer, whole lines only, to the file sink: workers contend once per buffer, not per
+//   line, and no line is ever split by another worker's. Not thread-safe: its worker owns it.
+// Whoever writes calls flush() at least once per second of wall time (flush_if_due() makes that
+// cheap to call often) and at exit. The destructor flushes too. Errors never throw: they are
+// counted, the affected bytes are dropped, and last_error() says why, so a full disk cannot
+// stop packet processing or grow memory.
 class EveSink {
  public:
   static constexpr std::size_t kDefaultBufferSize = 256 * 1024;
   static constexpr std::int64_t kDefaultFlushIntervalNs = 1'000'000'000;
 
   explicit EveSink(std::size_t buffer_size = kDefaultBufferSize);
+  // A worker's sink in front of `file_sink`, which must outlive it.
+  explicit EveSink(EveSink& file_sink, std::size_t buffer_size = kDefaultBufferSize);
   ~EveSink();
   EveSink(const EveSink&) = delete;
   EveSink& operator=(const EveSink&) = delete;
@@ -54,7 +63,10 @@ class EveSink {
 
   void close();
 
-  bool is_open() const { return fd_ >= 0; }
+  // The file sink's side of a worker's flush: `lines` complete lines, `count` of them.
+  void write_lines(std::string_view lines, std::uint64_t count);
+
+  bool is_open() const { return upstream_ != nullptr || fd_ >= 0; }
   bool is_stdout() const { return to_stdout_; }
   const std::string& path() const { return path_; }
   const EveSinkStats& stats() const { return stats_; }
@@ -64,10 +76,21 @@ class EveSink {
  private:
   bool write_all(const char* data, std::size_t size);
   void set_error(std::string_view what, int err);
+  // The unlocked bodies of the public methods.
+  bool open_unlocked(std::string_view path);
+  void close_unlocked();
+  bool flush_unlocked();
+  void append(std::string_view json);
+  std::unique_lock<std::mutex> lock() {
+    return upstream_ == nullptr ? std::unique_lock<std::mutex>(mutex_) : std::unique_lock<std::mutex>();
+  }
 
   std::unique_ptr<char[]> buffer_;
   std::size_t capacity_;
   std::size_t used_ = 0;
+  std::uint64_t lines_buffered_ = 0;  // a worker's sink: lines in buffer_
+  EveSink* upstream_ = nullptr;       // a worker's sink: the file sink
+  std::mutex mutex_;                  // the file sink's
   int fd_ = -1;
   bool to_stdout_ = false;
   std::string path_;

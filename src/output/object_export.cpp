@@ -113,10 +113,13 @@ std::string export_file_stem(std::string_view uid) {
   return stem;
 }
 
-ObjectExporter::ObjectExporter(std::string dir, std::uint64_t max_bytes_per_object)
+ObjectExporter::ObjectExporter(std::string dir, std::uint64_t max_bytes_per_object,
+                               unsigned temp_tag)
     // Chosen in the initializer: assigning "." afterwards trips GCC 12's false -Wrestrict
     // (bug 105329) at -O2.
-    : dir_(dir.empty() ? std::string(".") : std::move(dir)), max_bytes_(max_bytes_per_object) {}
+    : dir_(dir.empty() ? std::string(".") : std::move(dir)),
+      max_bytes_(max_bytes_per_object),
+      temp_tag_(temp_tag) {}
 
 ObjectExporter::~ObjectExporter() {
   for (auto& file : open_) drop(*file);
@@ -147,7 +150,8 @@ ExportFile* ObjectExporter::begin(const ExportMeta& meta) {
   }
   file->buffer.reserve(std::max(kFileBufferBytes, file->buffer.size()));
   // Hidden, per process and per object: no other writer can hold this name (O_EXCL).
-  file->temp_path = fmt::format("{}/.dicomsentry-{}-{}.part", dir_, ::getpid(), next_temp_++);
+  file->temp_path = fmt::format("{}/.dicomsentry-{}-{}-{}.part", dir_, ::getpid(), temp_tag_,
+                                  next_temp_++);
   // 0600: the objects carry patient data.
   file->fd = ::open(file->temp_path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (file->fd < 0) {

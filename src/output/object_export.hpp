@@ -46,7 +46,8 @@ class ObjectExporter {
   static constexpr std::size_t kMaxOpenObjects = 64;
 
   // The directory is created (with parents) at the first begin().
-  ObjectExporter(std::string dir, std::uint64_t max_bytes_per_object);
+  // `temp_tag` tells apart the temporary files of several exporters (workers) of one process.
+  ObjectExporter(std::string dir, std::uint64_t max_bytes_per_object, unsigned temp_tag = 0);
   ~ObjectExporter();  // abandons (deletes) every object still in progress
   ObjectExporter(const ObjectExporter&) = delete;
   ObjectExporter& operator=(const ObjectExporter&) = delete;
@@ -81,6 +82,7 @@ class ObjectExporter {
   std::uint64_t max_bytes_;
   bool dir_ready_ = false;
   std::uint64_t next_temp_ = 0;
+  unsigned temp_tag_ = 0;
   std::vector<std::unique_ptr<ExportFile>> open_;
   ExportCounters counters_;
   std::string last_error_;

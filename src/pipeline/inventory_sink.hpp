@@ -1,6 +1,10 @@
 // The asset inventory's taps on the record stream: each finished record and each flow end is
 // shown to the Inventory, then passed on unchanged (like detect_sink.hpp, without detection).
+// Several workers share one Inventory through a mutex: it sees records and flow ends, never
+// packets, so the lock is taken far less often than once per packet.
 #pragma once
+
+#include <mutex>
 
 #include "dicom/dicom_events.hpp"
 #include "flow/flow_table.hpp"
@@ -8,43 +12,64 @@
 
 namespace dicomsentry {
 
+// `mutex` is null when one worker owns the inventory.
+inline std::unique_lock<std::mutex> lock_inventory(std::mutex* mutex) {
+  return mutex != nullptr ? std::unique_lock<std::mutex>(*mutex) : std::unique_lock<std::mutex>();
+}
+
 class InventoryEventSink final : public dicom::EventSink {
  public:
-  InventoryEventSink(inventory::Inventory& inventory, dicom::EventSink& next)
-      : inventory_(inventory), next_(next) {}
+  InventoryEventSink(inventory::Inventory& inventory, dicom::EventSink& next,
+                     std::mutex* mutex = nullptr)
+      : inventory_(inventory), next_(next), mutex_(mutex) {}
 
   void on_association(const dicom::AssociationRecord& record) override {
-    inventory_.on_association(record);
+    {
+      const auto lock = lock_inventory(mutex_);
+      inventory_.on_association(record);
+    }
     next_.on_association(record);
   }
   void on_transaction(const dicom::TransactionRecord& record) override {
-    inventory_.on_transaction(record);
+    {
+      const auto lock = lock_inventory(mutex_);
+      inventory_.on_transaction(record);
+    }
     next_.on_transaction(record);
   }
   void on_anomaly(const dicom::AnomalyRecord& record) override { next_.on_anomaly(record); }
   void on_tls(const dicom::TlsRecord& record) override {
-    inventory_.on_tls(record);
+    {
+      const auto lock = lock_inventory(mutex_);
+      inventory_.on_tls(record);
+    }
     next_.on_tls(record);
   }
 
  private:
   inventory::Inventory& inventory_;
   dicom::EventSink& next_;
+  std::mutex* mutex_;
 };
 
 class InventoryFlowEnd final : public FlowEndHandler {
  public:
-  InventoryFlowEnd(inventory::Inventory& inventory, FlowEndHandler& next)
-      : inventory_(inventory), next_(next) {}
+  InventoryFlowEnd(inventory::Inventory& inventory, FlowEndHandler& next,
+                   std::mutex* mutex = nullptr)
+      : inventory_(inventory), next_(next), mutex_(mutex) {}
 
   void on_flow_end(Flow& flow) override {
-    inventory_.on_flow_end(flow);
+    {
+      const auto lock = lock_inventory(mutex_);
+      inventory_.on_flow_end(flow);
+    }
     next_.on_flow_end(flow);
   }
 
  private:
   inventory::Inventory& inventory_;
   FlowEndHandler& next_;
+  std::mutex* mutex_;
 };
 
 }  // namespace dicomsentry

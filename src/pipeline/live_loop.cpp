@@ -45,11 +45,11 @@ std::chrono::steady_clock::duration seconds(double s) {
 
 class LiveLoop {
  public:
-  LiveLoop(LiveCapture& source, const LiveLoopSettings& settings, Pipeline& pipeline, EveSink& sink,
+  LiveLoop(LiveCapture& source, const LiveLoopSettings& settings, PacketProcessor& processor, EveSink& sink,
            CaptureCounters& capture, const StatsWriter& write_stats, std::FILE* errors)
       : source_(source),
         settings_(settings),
-        pipeline_(pipeline),
+        processor_(processor),
         sink_(sink),
         capture_(capture),
         write_stats_(write_stats),
@@ -115,7 +115,7 @@ class LiveLoop {
       ++packets_;
       ++capture_.packets;
       capture_.bytes += packet.bytes.size();
-      pipeline_.process(packet);
+      processor_.process_batch({&packet, 1});
     });
     if (n < 0) {
       fmt::print(errors_, "dicomsentry: {}: {}\n", settings_.interface, source_.error());
@@ -138,7 +138,7 @@ class LiveLoop {
     tick_.expires_after(kTick);
     tick_.async_wait([this](const error_code& ec) {
       if (ec) return;
-      pipeline_.expire_idle(wall_clock_ns() - kIdleSlackNs);
+      processor_.expire_idle(wall_clock_ns() - kIdleSlackNs);
       sink_.flush_if_due(steady_clock_ns());
       schedule_tick();
     });
@@ -165,7 +165,7 @@ class LiveLoop {
 
   LiveCapture& source_;
   const LiveLoopSettings& settings_;
-  Pipeline& pipeline_;
+  PacketProcessor& processor_;
   EveSink& sink_;
   CaptureCounters& capture_;
   const StatsWriter& write_stats_;
@@ -184,10 +184,10 @@ class LiveLoop {
 
 }  // namespace
 
-bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, Pipeline& pipeline,
+bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, PacketProcessor& processor,
                    EveSink& sink, CaptureCounters& capture, const StatsWriter& write_stats,
                    std::FILE* errors) {
-  LiveLoop loop(source, settings, pipeline, sink, capture, write_stats, errors);
+  LiveLoop loop(source, settings, processor, sink, capture, write_stats, errors);
   return loop.run();
 }
 

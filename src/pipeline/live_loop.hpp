@@ -10,7 +10,7 @@
 #include "capture/live_capture.hpp"
 #include "output/eve_sink.hpp"
 #include "output/eve_writer.hpp"
-#include "pipeline/pipeline.hpp"
+#include "pipeline/packet_processor.hpp"
 
 namespace dicomsentry {
 
@@ -34,7 +34,7 @@ struct LiveLoopSettings {
 // The kernel counters in `capture` are kept current with pcap_stats (added to what they held
 // on entry). Returns false on a capture error (one line on `errors`). The caller finishes the
 // pipeline and writes the final stats; signal dispositions are restored on return.
-bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, Pipeline& pipeline,
+bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, PacketProcessor& processor,
                    EveSink& sink, CaptureCounters& capture, const StatsWriter& write_stats,
                    std::FILE* errors);
 

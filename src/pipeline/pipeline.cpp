@@ -19,24 +19,19 @@ Pipeline::~Pipeline() {
 }
 
 void Pipeline::advance_clock(TimestampNs ts) {
-  if (!started_) {
-    started_ = true;
-    first_ts_ = now_ = ts;
-    next_expiry_ = ts + kExpiryIntervalNs;
-  }
   // The clock never runs backwards: pcapng interfaces and SPAN ports interleave slightly.
-  now_ = std::max(now_, ts);
-  if (now_ >= next_expiry_) {
-    flows_.expire(now_);
-    next_expiry_ = now_ + kExpiryIntervalNs;
-  }
+  if (schedule_.advance(ts) && !config_.expiry_by_caller) flows_.expire(schedule_.clock());
 }
 
 void Pipeline::expire_idle(TimestampNs now) {
-  if (!started_) return;
-  now_ = std::max(now_, now);
-  flows_.expire(now_);
-  next_expiry_ = now_ + kExpiryIntervalNs;
+  // A worker told to check by the ingest thread may not have seen a packet yet; one pipeline
+  // (expiry_by_caller off) does nothing before its first packet.
+  if (!schedule_.started()) {
+    if (!config_.expiry_by_caller) return;
+    schedule_.advance(now);
+  }
+  schedule_.checked_at(now);
+  flows_.expire(schedule_.clock());
 }
 
 void Pipeline::process_batch(std::span<const PacketView> packets) {
@@ -75,7 +70,7 @@ void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
 
   // Looked up now, not during decoding: earlier packets of the batch may have created or
   // ended flows, and the hash is all that carries over.
-  const FlowTable::Lookup found = flows_.lookup(keyed_[slot], decoded, now_, hash_[slot]);
+  const FlowTable::Lookup found = flows_.lookup(keyed_[slot], decoded, schedule_.clock(), hash_[slot]);
   Flow& flow = *found.flow;
   const auto d = static_cast<std::size_t>(found.direction);
   ++flow.packets[d];
@@ -98,9 +93,14 @@ void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
 
 void Pipeline::finish() { flows_.end_all(FlowEndReason::kShutdown); }
 
+void Pipeline::finish(TimestampNs now) {
+  if (schedule_.started()) schedule_.checked_at(now);
+  finish();
+}
+
 void Pipeline::on_flow_end(Flow& flow) {
   if (flow.key.ip_proto == static_cast<std::uint8_t>(IpProto::kTcp)) {
-    reassembler_.on_flow_end(flow, now_);
+    reassembler_.on_flow_end(flow, schedule_.clock());
   }
   // The application layer reports what the flow carried before the flow record is written.
   if (app_layer_ != nullptr) app_layer_->on_flow_end(flow);

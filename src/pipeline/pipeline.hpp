@@ -16,6 +16,46 @@ struct PipelineConfig {
   DecodeOptions decode;
   FlowConfig flow;
   ReassemblyConfig reassembly;
+  // A worker of several sees only its shard of the packets, so its own clock would check flow
+  // timeouts at other moments than one pipeline seeing them all. With this set, packets never
+  // trigger the checks: the ingest thread runs ExpirySchedule over every packet and sends each
+  // worker expire_idle() at the points where a single pipeline would have checked.
+  bool expiry_by_caller = false;
+};
+
+// When a pipeline checks flow timeouts: at the first packet at least one second (of the
+// never-decreasing packet clock) after the previous check. The ingest thread of several
+// workers runs this over all packets to reproduce one pipeline's checks.
+class ExpirySchedule {
+ public:
+  static constexpr TimestampNs kIntervalNs = 1'000'000'000;
+  // Advances the clock to `ts`; true when a check is due now (at clock()).
+  bool advance(TimestampNs ts) {
+    if (!started_) {
+      started_ = true;
+      first_ = now_ = ts;
+      next_ = ts + kIntervalNs;
+    }
+    if (ts > now_) now_ = ts;
+    if (now_ < next_) return false;
+    next_ = now_ + kIntervalNs;
+    return true;
+  }
+  // A check made outside advance() (idle expiry): the next one is a second later.
+  void checked_at(TimestampNs now) {
+    if (!started_) return;
+    if (now > now_) now_ = now;
+    next_ = now_ + kIntervalNs;
+  }
+  bool started() const { return started_; }
+  TimestampNs first() const { return first_; }
+  TimestampNs clock() const { return now_; }
+
+ private:
+  bool started_ = false;
+  TimestampNs first_ = 0;
+  TimestampNs now_ = 0;
+  TimestampNs next_ = 0;
 };
 
 // Owns the per-worker state; never allocates per packet in steady state. When a flow ends, the
@@ -36,6 +76,9 @@ class Pipeline final : public FlowEndHandler {
   static constexpr std::size_t kBatch = 16;
   // Ends every flow (end of input or shutdown) so each gets its record.
   void finish();
+  // Ends every flow at `now` (the last packet time of all workers, when later than this
+  // worker's), as one pipeline over all packets would.
+  void finish(TimestampNs now);
   // Moves the clock to `now` without a packet and ends the flows whose timeouts passed, so an
   // idle live interface still reports finished flows. `now` must be on the packets' clock
   // (live capture stamps packets with wall time). Nothing happens before the first packet.
@@ -46,8 +89,8 @@ class Pipeline final : public FlowEndHandler {
   const ReassemblyCounters& reassembly_counters() const { return reassembler_.counters(); }
   const SegmentPool& segment_pool() const { return reassembler_.pool(); }
   const FlowTable& flow_table() const { return flows_; }
-  TimestampNs first_ts() const { return first_ts_; }
-  TimestampNs last_ts() const { return now_; }
+  TimestampNs first_ts() const { return schedule_.first(); }
+  TimestampNs last_ts() const { return schedule_.clock(); }
 
  private:
   void on_flow_end(Flow& flow) override;
@@ -57,7 +100,6 @@ class Pipeline final : public FlowEndHandler {
   // Cache lines of a flow's application state touched by nearly every payload packet (the
   // DICOM session's framing, counters and message state).
   static constexpr int kAppStateLines = 4;
-  static constexpr TimestampNs kExpiryIntervalNs = 1'000'000'000;  // check timeouts once a second
 
   PipelineConfig config_;
   FlowEndHandler* flow_records_;
@@ -68,10 +110,7 @@ class Pipeline final : public FlowEndHandler {
   std::array<std::uint64_t, kBatch> hash_;
   TcpReassembler reassembler_;
   FlowTable flows_;
-  TimestampNs first_ts_ = 0;
-  TimestampNs now_ = 0;  // latest packet time: the pipeline's clock
-  TimestampNs next_expiry_ = 0;
-  bool started_ = false;
+  ExpirySchedule schedule_;  // the clock (latest packet time) and when timeouts are checked
 };
 
 }  // namespace dicomsentry

@@ -1,12 +1,14 @@
 // Wiring for one run: inputs -> (BPF) -> pipeline -> EVE writer; errors and exit status.
 #include "pipeline/run.hpp"
 
+#include <algorithm>
 #include <array>
 #include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <vector>
 
@@ -29,27 +31,25 @@
 #include "pipeline/export_sink.hpp"
 #include "pipeline/inventory_sink.hpp"
 #include "pipeline/live_loop.hpp"
+#include "pipeline/worker_pool.hpp"
+#include "pipeline/worker_stack.hpp"
 
 namespace dicomsentry {
 
 namespace {
 
-StatsSnapshot snapshot(const Pipeline& pipeline, const CaptureCounters& capture,
-                       const PipelineConfig& config) {
-  StatsSnapshot stats;
-  stats.ts = pipeline.last_ts();
-  stats.first_ts = pipeline.first_ts();
-  stats.capture = capture;
-  stats.decode = pipeline.decode_counters();
-  stats.flow = pipeline.flow_counters();
-  stats.flow_memuse = pipeline.flow_table().memuse();
-  stats.flow_memcap = config.flow.memcap_bytes;
-  stats.reassembly = pipeline.reassembly_counters();
-  stats.reassembly_memuse = pipeline.segment_pool().bytes_in_use();
-  stats.reassembly_high_water = pipeline.segment_pool().high_water();
-  stats.reassembly_memcap = pipeline.segment_pool().memcap();
-  return stats;
-}
+// One worker: the pipeline itself, on the capture thread.
+class OneWorker final : public PacketProcessor {
+ public:
+  explicit OneWorker(Pipeline& pipeline) : pipeline_(pipeline) {}
+  void process_batch(std::span<const PacketView> packets) override {
+    pipeline_.process_batch(packets);
+  }
+  void expire_idle(TimestampNs now) override { pipeline_.expire_idle(now); }
+
+ private:
+  Pipeline& pipeline_;
+};
 
 // File runs stop on SIGINT/SIGTERM between batches, so what was read is still flushed and
 // counted (live runs have the event loop's signal_set instead).
@@ -60,7 +60,7 @@ extern "C" void request_stop(int) {
 }
 
 // Reads one file to its end or first bad record. False when the file was bad or cut short.
-bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
+bool read_file(const std::string& path, BpfFilter* filter, PacketProcessor& processor,
                CaptureCounters& capture, std::FILE* errors) {
   ++capture.inputs;
   CaptureError error;
@@ -83,12 +83,14 @@ bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
       continue;
     }
     if (++batched == batch.size()) {
-      pipeline.process_batch(batch);
+      processor.process_batch(batch);
       batched = 0;
       if (g_stop_requested) break;
     }
   }
-  pipeline.process_batch({batch.data(), batched});
+  processor.process_batch({batch.data(), batched});
+  // Workers hold views into the mapping until they have processed them.
+  processor.drain();
   capture.skipped_blocks += file->skipped_blocks();
   if (result == ReadResult::kError) {
     fmt::print(errors, "dicomsentry: {}\n", file->error().message());
@@ -99,14 +101,14 @@ bool read_file(const std::string& path, BpfFilter* filter, Pipeline& pipeline,
 }
 
 // Reads the files in order until the end or SIGINT/SIGTERM. False if any was bad.
-bool read_files(const RunOptions& options, BpfFilter* filter, Pipeline& pipeline,
+bool read_files(const RunOptions& options, BpfFilter* filter, PacketProcessor& processor,
                 CaptureCounters& capture, std::FILE* errors) {
   g_stop_requested = 0;
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
   bool clean = true;
   for (const std::string& path : options.files) {
-    clean &= read_file(path, filter, pipeline, capture, errors);
+    clean &= read_file(path, filter, processor, capture, errors);
     if (g_stop_requested) {
       fmt::print(errors, "dicomsentry: stopped by a signal while reading {}\n", path);
       break;
@@ -119,7 +121,7 @@ bool read_files(const RunOptions& options, BpfFilter* filter, Pipeline& pipeline
 
 // Captures from an interface until a signal, the packet count or the duration says stop; the
 // event loop (live_loop.hpp) also rotates, flushes, expires idle flows and writes periodic stats.
-bool capture_live(const RunOptions& options, Pipeline& pipeline, EveSink& sink,
+bool capture_live(const RunOptions& options, PacketProcessor& processor, EveSink& sink,
                   CaptureCounters& capture, const StatsWriter& write_stats, std::FILE* errors) {
   ++capture.inputs;
   LiveOptions live;
@@ -141,25 +143,28 @@ bool capture_live(const RunOptions& options, Pipeline& pipeline, EveSink& sink,
   if (!source->warning().empty()) fmt::print(errors, "dicomsentry: {}\n", source->warning());
   LiveLoopSettings settings{options.interface, options.max_packets, options.max_seconds,
                             options.stats_interval_s};
-  const bool ok = run_live_loop(*source, settings, pipeline, sink, capture, write_stats, errors);
+  const bool ok = run_live_loop(*source, settings, processor, sink, capture, write_stats, errors);
   if (!ok) ++capture.inputs_failed;
   return ok;
 }
 
-// One line on what --export-objects wrote and skipped, and the last failure if any; a failed
-// write (disk full, permissions) is a runtime error: false.
-bool report_export(const ObjectExporter& exporter, const ExportObjectSink& sink,
-                   std::uint64_t max_bytes, std::FILE* errors) {
-  const ExportCounters& c = exporter.counters();
+// One line on what --export-objects wrote and skipped (the workers' sum), and the last failure
+// if any; a failed write (disk full, permissions) is a runtime error: false.
+bool report_export(const RunOptions& options, const StatsSnapshot& stats,
+                   const std::vector<std::unique_ptr<WorkerStack>>& stacks, std::FILE* errors) {
   fmt::print(errors,
              "dicomsentry: exported {} objects ({} data set bytes) to {}; not exported: {} "
              "incomplete, {} over {} bytes, {} without a negotiated transfer syntax, {} over "
              "the open-object limit, {} write errors\n",
-             c.objects_written, c.bytes_written, exporter.directory(), c.objects_abandoned,
-             c.objects_skipped_too_large, max_bytes, sink.skipped_unknown_transfer_syntax(),
-             c.objects_skipped_open_limit, c.write_errors);
-  if (c.write_errors == 0) return true;
-  fmt::print(errors, "dicomsentry: export failed: {}\n", exporter.last_error());
+             stats.export_written, stats.export_bytes, stacks[0]->exporter()->directory(),
+             stats.export_incomplete, stats.export_too_large, options.export_max_bytes,
+             stats.export_no_transfer_syntax, stats.export_open_limit, stats.export_write_errors);
+  if (stats.export_write_errors == 0) return true;
+  for (const auto& stack : stacks) {
+    if (!stack->exporter()->last_error().empty()) {
+      fmt::print(errors, "dicomsentry: export failed: {}\n", stack->exporter()->last_error());
+    }
+  }
   return false;
 }
 
@@ -175,10 +180,8 @@ void print_zone_matrix(std::span<const detect::ZonePairSummary> rows, std::FILE*
   }
 }
 
-}  // namespace
-
-int run(const RunOptions& options, std::FILE* errors) {
-  EveSink sink;
+// Opens the EVE file (creating -l's directory) or stdout. False after one error line.
+bool open_eve(const RunOptions& options, EveSink& sink, std::FILE* errors) {
   std::string eve_path = options.eve_path;
   if (eve_path.empty()) {
     std::error_code ec;
@@ -186,19 +189,22 @@ int run(const RunOptions& options, std::FILE* errors) {
     if (ec) {
       fmt::print(errors, "dicomsentry: cannot create log directory {}: {}\n", options.log_dir,
                  ec.message());
-      return 1;
+      return false;
     }
     eve_path = (std::filesystem::path(options.log_dir) / "eve.json").string();
   }
   if (!sink.open(eve_path)) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());
-    return 1;
+    return false;
   }
-  EveWriter eve(sink);
-  EveAppWriter app_events(sink, options.log_phi);
-  // Declared before the app layer: its sessions hold export handles until they are destroyed.
-  std::unique_ptr<ObjectExporter> exporter;
-  std::unique_ptr<ExportObjectSink> export_sink;
+  return true;
+}
+
+}  // namespace
+
+int run(const RunOptions& options, std::FILE* errors) {
+  EveSink sink;
+  if (!open_eve(options, sink, errors)) return 1;
   if (!options.export_dir.empty()) {
     // Created now, so that a directory that cannot be made stops the run before any input.
     std::error_code ec;
@@ -208,55 +214,7 @@ int run(const RunOptions& options, std::FILE* errors) {
                  ec.message());
       return 1;
     }
-    exporter = std::make_unique<ObjectExporter>(options.export_dir, options.export_max_bytes);
-    export_sink = std::make_unique<ExportObjectSink>(*exporter);
   }
-  // Detection sits between the app layer and the writers (see detect_sink.hpp for the order).
-  EveAlertWriter alert_writer(sink, options.log_phi);
-  Detectors detectors;
-  std::unique_ptr<detect::RuleMatcher> matcher;
-  std::unique_ptr<detect::AlertBuilder> builder;
-  if (options.rule_engine != nullptr) {
-    matcher = std::make_unique<detect::RuleMatcher>(*options.rule_engine);
-    builder = std::make_unique<detect::AlertBuilder>(options.rule_engine->rules(), alert_writer);
-    detectors.matcher = matcher.get();
-    detectors.builder = builder.get();
-  }
-  std::unique_ptr<policy::PolicyChecker> checker;
-  std::unique_ptr<detect::PolicySensor> sensor;
-  if (options.policy != nullptr) {
-    checker = std::make_unique<policy::PolicyChecker>(*options.policy);
-    sensor = std::make_unique<detect::PolicySensor>(*checker, alert_writer, options.app.tls_ports);
-    detectors.policy = sensor.get();
-  }
-  // The asset inventory sees every record and flow end on its way to the writers.
-  inventory::Inventory inventory(options.policy);
-  InventoryEventSink inventory_events(inventory, app_events);
-  InventoryFlowEnd inventory_flow_end(inventory, eve);
-  DetectEventSink detect_events(detectors, inventory_events);
-  DetectFlowEnd detect_flow_end(detectors, inventory_flow_end);
-  // dicom.dataset rules see each C-STORE data set on its way to the exporter; pkt_data rules
-  // see the raw streams on their way to the app layer. Neither exists without such rules.
-  std::unique_ptr<detect::DatasetInspector> dataset_inspector;
-  dicom::ObjectSink* objects = export_sink.get();
-  if (matcher && options.rule_engine->has_dataset_rules()) {
-    dataset_inspector = std::make_unique<detect::DatasetInspector>(*options.rule_engine, *matcher,
-                                                                   *builder, export_sink.get());
-    objects = dataset_inspector.get();
-  }
-  AppLayer app(options.app, detect_events, objects);
-  std::unique_ptr<detect::PayloadInspector> payload_inspector;
-  StreamConsumer* consumer = &app;
-  FlowEndHandler* app_flow_end = &app;
-  if (matcher && options.rule_engine->has_payload_rules()) {
-    payload_inspector = std::make_unique<detect::PayloadInspector>(*options.rule_engine, *matcher,
-                                                                   *builder, app, &app);
-    consumer = payload_inspector.get();
-    app_flow_end = payload_inspector.get();
-  }
-  Pipeline pipeline(options.pipeline, *consumer, &detect_flow_end, app_flow_end);
-  CaptureCounters capture;
-
   std::unique_ptr<BpfFilter> filter;
   if (!options.bpf.empty() && !options.files.empty()) {
     std::string error;
@@ -267,8 +225,37 @@ int run(const RunOptions& options, std::FILE* errors) {
     }
   }
 
+  // What the workers share (worker_stack.hpp); the stats and policy summary records are
+  // written by this thread through its own writer.
+  const unsigned workers = std::max(1u, options.workers);
+  inventory::Inventory inventory(options.policy);
+  std::mutex inventory_mutex;
+  std::unique_ptr<detect::SharedThresholds> thresholds;
+  if (workers > 1 && options.rule_engine != nullptr) {
+    thresholds = std::make_unique<detect::SharedThresholds>(detect::ThresholdTracker::kDefaultMaxKeys);
+  }
+  const SharedRunState shared{&sink, &inventory, workers > 1 ? &inventory_mutex : nullptr,
+                              thresholds.get(), workers};
+  std::vector<std::unique_ptr<WorkerStack>> stacks;
+  for (unsigned i = 0; i < workers; ++i) {
+    stacks.push_back(std::make_unique<WorkerStack>(options, shared, i));
+  }
+  EveWriter run_records(sink);
+  std::unique_ptr<WorkerPool> pool;
+  OneWorker one(stacks[0]->pipeline());
+  PacketProcessor* processor = &one;
+  if (workers > 1) {
+    pool = std::make_unique<WorkerPool>(std::move(stacks), options.pipeline.decode,
+                                        !options.interface.empty());
+    processor = pool.get();
+  }
+  const auto worker_stacks = [&]() -> std::vector<std::unique_ptr<WorkerStack>>& {
+    return pool ? pool->stacks() : stacks;
+  };
+  CaptureCounters capture;
+
   bool clean = true;
-  if (!options.files.empty()) clean &= read_files(options, filter.get(), pipeline, capture, errors);
+  if (!options.files.empty()) clean &= read_files(options, filter.get(), *processor, capture, errors);
   if (!options.interface.empty()) {
     // Periodic stats (--stats-interval) carry the transport and app layer counters.
     // Before the first packet, uptime counts from the start of capture.
@@ -276,44 +263,49 @@ int run(const RunOptions& options, std::FILE* errors) {
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
     const StatsWriter periodic_stats = [&](TimestampNs now) {
-      StatsSnapshot stats = snapshot(pipeline, capture, options.pipeline);
+      StatsSnapshot stats;
+      stats.capture = capture;
+      stats.flow_memcap = options.pipeline.flow.memcap_bytes;
+      if (pool) {
+        pool->add_published_counters(stats);
+        stats.first_ts = pool->first_ts();
+      } else {
+        worker_stacks()[0]->add_counters(stats, false);
+        stats.first_ts = worker_stacks()[0]->pipeline().first_ts();
+      }
       stats.ts = now;
       if (stats.first_ts == 0) stats.first_ts = started;
-      stats.app = app.counters();
-      eve.write_stats(stats);
+      run_records.write_stats(stats);
     };
-    clean &= capture_live(options, pipeline, sink, capture, periodic_stats, errors);
+    clean &= capture_live(options, *processor, sink, capture, periodic_stats, errors);
   }
 
-  pipeline.finish();
-  StatsSnapshot stats = snapshot(pipeline, capture, options.pipeline);
-  stats.app = app.counters();
-  stats.phi_values_withheld = app_events.counters().phi_values_withheld;
-  if (exporter) {
-    const ExportCounters& e = exporter->counters();
-    stats.export_enabled = true;
-    stats.export_written = e.objects_written;
-    stats.export_bytes = e.bytes_written;
-    stats.export_incomplete = e.objects_abandoned;
-    stats.export_too_large = e.objects_skipped_too_large;
-    stats.export_no_transfer_syntax = export_sink->skipped_unknown_transfer_syntax();
-    stats.export_open_limit = e.objects_skipped_open_limit;
-    stats.export_write_errors = e.write_errors;
+  StatsSnapshot stats;
+  if (pool) {
+    pool->finish();
+    stats.first_ts = pool->first_ts();
+    stats.ts = pool->last_ts();
+  } else {
+    stacks[0]->pipeline().finish();
+    stats.first_ts = stacks[0]->pipeline().first_ts();
+    stats.ts = stacks[0]->pipeline().last_ts();
   }
-  if (builder) {
-    stats.detect_enabled = true;
+  std::vector<std::unique_ptr<WorkerStack>>& all = worker_stacks();
+  stats.capture = capture;
+  stats.flow_memcap = options.pipeline.flow.memcap_bytes;
+  for (const auto& stack : all) stack->add_counters(stats, true);
+  stats.reassembly_memcap = options.pipeline.reassembly.memcap_bytes;
+  if (stats.detect_enabled) {
     stats.rules_loaded = options.rules_loaded;
     stats.rules_failed = options.rules_failed;
-    stats.detect = builder->counters();
   }
-  if (sensor) {
-    stats.policy_enabled = true;
-    stats.policy = sensor->counters();
+  if (detect::PolicySensor* sensor = all[0]->policy_sensor()) {
+    for (std::size_t i = 1; i < all.size(); ++i) sensor->merge(*all[i]->policy_sensor());
     const std::vector<detect::ZonePairSummary> rows = sensor->summary();
-    write_policy_summary(sink, pipeline.last_ts(), rows);
+    write_policy_summary(sink, stats.ts, rows);
     print_zone_matrix(rows, errors);
   }
-  eve.write_stats(stats);
+  run_records.write_stats(stats);
   // inventory.json and inventory.csv go to -l's directory (see RunOptions::write_inventory).
   if (std::string error;
       options.write_inventory && !write_inventory_files(inventory, options.log_dir, error)) {
@@ -324,7 +316,7 @@ int run(const RunOptions& options, std::FILE* errors) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());
     clean = false;
   }
-  if (exporter) clean &= report_export(*exporter, *export_sink, options.export_max_bytes, errors);
+  if (stats.export_enabled) clean &= report_export(options, stats, all, errors);
   return clean ? 0 : 1;
 }
 

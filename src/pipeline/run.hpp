@@ -23,6 +23,7 @@ struct RunOptions {
   // `--eve -` or `--eve FILE` without -l leaves no files in the working directory.
   bool write_inventory = true;
   PipelineConfig pipeline;
+  unsigned workers = 1;             // --workers: packet threads (the CLI's default: the cores)
   AppLayerConfig app;               // DICOM and DICOM-TLS ports, detection
   bool log_phi = false;             // --log-phi: write patient-identifying values
   std::string export_dir;           // --export-objects: C-STORE data sets as Part 10 files

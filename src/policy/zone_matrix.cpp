@@ -9,6 +9,14 @@ void ZoneMatrix::record(const PolicyVerdict& verdict) {
   if (!verdict.allowed) ++counts.violations;
 }
 
+void ZoneMatrix::merge(const ZoneMatrix& other) {
+  for (const auto& [key, counts] : other.counts_) {
+    Counts& into = counts_[key];
+    into.seen += counts.seen;
+    into.violations += counts.violations;
+  }
+}
+
 std::vector<ZoneMatrix::Cell> ZoneMatrix::cells(const PolicyChecker& checker) const {
   std::vector<Cell> out;
   out.reserve(counts_.size());

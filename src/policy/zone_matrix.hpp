@@ -25,6 +25,9 @@ class ZoneMatrix {
   // One call per checked association or flow (at its end, not per packet).
   void record(const PolicyVerdict& verdict);
 
+  // Adds another matrix's counts (another worker's) to this one.
+  void merge(const ZoneMatrix& other);
+
   // Every pair seen, ordered by (from, to) zone id; unzoned last.
   std::vector<Cell> cells(const PolicyChecker& checker) const;
 

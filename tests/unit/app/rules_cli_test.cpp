@@ -1,6 +1,7 @@
 // Rules end to end with the Hyperscan engine: dicomsentry -S on real DCMTK captures. Checks
 // the exact alerts and their fields, their place before the record they were raised on,
 // threshold and pass suppression, stats.detect, and engine build errors in --test-rules.
+#include <algorithm>
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -131,6 +132,10 @@ alert dicom any any -> any any (msg:"store"; dicom.command:C-STORE-RQ; sid:13;)
   for (const json& e : r.events) {
     if (e["event_type"] == "alert") alerts.emplace_back(e["src_port"], e["alert"]["signature_id"]);
   }
+  // Flows may be on different workers, whose lines interleave in any order: by flow, in the
+  // order each flow raised them.
+  std::stable_sort(alerts.begin(), alerts.end(),
+                   [](const auto& a, const auto& b) { return std::get<0>(a) < std::get<0>(b); });
   // USER_SCU (56538): its C-STORE alerted before the association revealed the pass rule; the
   // association's own alert and the flow's are suppressed. The other flows alert as usual.
   using A = std::tuple<int, int>;

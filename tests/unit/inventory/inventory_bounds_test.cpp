@@ -11,6 +11,13 @@
 namespace dicomsentry::inventory {
 namespace {
 
+// The values a bounded set holds, as a set to compare with.
+template <typename T>
+SortedSet<T> held(const BoundedSet<T>& set) {
+  const auto items = set.items();
+  return SortedSet<T>(items.begin(), items.end());
+}
+
 IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
   IpAddress ip;
   ip.bytes[0] = a;
@@ -77,23 +84,23 @@ TEST(InventoryRecords, ClientAndServerSidesGoToTheirOwnDevices) {
   ASSERT_EQ(inventory.devices().size(), 2u);
   const Device& client = device_at(inventory, v4(10, 0, 0, 2));
   const Device& server = device_at(inventory, v4(10, 0, 0, 1));
-  EXPECT_EQ(client.ae_titles_scu.items(), SortedSet<std::string>{"CT1"});
+  EXPECT_EQ(held(client.ae_titles_scu), SortedSet<std::string>{"CT1"});
   EXPECT_TRUE(client.ae_titles_scp.items().empty());
-  EXPECT_EQ(server.ae_titles_scp.items(), SortedSet<std::string>{"PACS"});
+  EXPECT_EQ(held(server.ae_titles_scp), SortedSet<std::string>{"PACS"});
   EXPECT_TRUE(server.ae_titles_scu.items().empty());
-  EXPECT_EQ(client.implementation_version_names.items(), SortedSet<std::string>{"CLIENT_1"});
-  EXPECT_EQ(server.implementation_version_names.items(), SortedSet<std::string>{"SERVER_1"});
-  EXPECT_EQ(server.implementation_class_uids.items(), SortedSet<std::string>{"1.2.3.5"});
-  EXPECT_EQ(client.sop_classes.items(), SortedSet<std::string>{"1.2.840.10008.1.1"});
-  EXPECT_EQ(server.sop_classes.items(), SortedSet<std::string>{"1.2.840.10008.1.1"});
-  EXPECT_EQ(server.dicom_server_ports.items(), SortedSet<std::uint16_t>{104});
+  EXPECT_EQ(held(client.implementation_version_names), SortedSet<std::string>{"CLIENT_1"});
+  EXPECT_EQ(held(server.implementation_version_names), SortedSet<std::string>{"SERVER_1"});
+  EXPECT_EQ(held(server.implementation_class_uids), SortedSet<std::string>{"1.2.3.5"});
+  EXPECT_EQ(held(client.sop_classes), SortedSet<std::string>{"1.2.840.10008.1.1"});
+  EXPECT_EQ(held(server.sop_classes), SortedSet<std::string>{"1.2.840.10008.1.1"});
+  EXPECT_EQ(held(server.dicom_server_ports), SortedSet<std::uint16_t>{104});
   EXPECT_TRUE(client.dicom_server_ports.items().empty());
-  EXPECT_EQ(client.user_identity_types.items(), SortedSet<std::string>{"username_passcode"});
+  EXPECT_EQ(held(client.user_identity_types), SortedSet<std::string>{"username_passcode"});
   EXPECT_TRUE(server.user_identity_types.items().empty());
-  EXPECT_EQ(client.vlans.items(), SortedSet<std::uint16_t>{30});
+  EXPECT_EQ(held(client.vlans), SortedSet<std::uint16_t>{30});
   EXPECT_EQ(client.first_seen, 1'000'000'000);
   EXPECT_EQ(client.last_seen, 3'000'000'000);
-  EXPECT_EQ(client.peers.items(), (SortedSet<DeviceAddress>{{4, v4(10, 0, 0, 1)}}));
+  EXPECT_EQ(held(client.peers), (SortedSet<DeviceAddress>{{4, v4(10, 0, 0, 1)}}));
 }
 
 TEST(InventoryRecords, RejectedAssociationGivesNoScpTitleAndNonDicomFlowsNoDevice) {
@@ -108,7 +115,7 @@ TEST(InventoryRecords, RejectedAssociationGivesNoScpTitleAndNonDicomFlowsNoDevic
   inventory.on_flow_end(other);
   ASSERT_EQ(inventory.devices().size(), 2u);
   EXPECT_TRUE(device_at(inventory, v4(10, 0, 0, 1)).ae_titles_scp.items().empty());
-  EXPECT_EQ(device_at(inventory, v4(10, 0, 0, 2)).ae_titles_scu.items(),
+  EXPECT_EQ(held(device_at(inventory, v4(10, 0, 0, 2)).ae_titles_scu),
             SortedSet<std::string>{"CT1"});
 }
 
@@ -128,9 +135,27 @@ TEST(InventoryRecords, DevicesAndSetEntriesAreBoundedAndCounted) {
   EXPECT_EQ(inventory.devices().size(), 3u);
   EXPECT_EQ(inventory.counters().devices_dropped, 2u);
   const Device& client = device_at(inventory, v4(10, 0, 0, 2));
-  EXPECT_EQ(client.ae_titles_scu.items(), (SortedSet<std::string>{"A", "B"}));
+  EXPECT_EQ(held(client.ae_titles_scu), (SortedSet<std::string>{"A", "B"}));
   EXPECT_EQ(client.entries_dropped, 2u);  // C and D; A again is already there
   EXPECT_EQ(inventory.counters().entries_dropped, 2u);
+}
+
+// Several workers feed one inventory in an order that varies: a full set holds the smallest
+// values, and counts as dropped every addition of a value it does not hold, whatever the order.
+TEST(InventoryRecords, AFullSetHoldsTheSameValuesAndCountsInAnyOrder) {
+  InventoryLimits limits;
+  limits.max_set_entries = 2;
+  const Flow flow = flow_between(v4(10, 0, 0, 2), v4(10, 0, 0, 1), 104);
+  for (const std::vector<const char*>& order :
+       {std::vector<const char*>{"A", "B", "C", "D", "D"}, {"D", "C", "B", "A", "D"},
+        {"C", "A", "D", "B", "D"}}) {
+    Inventory inventory(nullptr, limits);
+    for (const char* title : order) inventory.on_association(association(flow, title, "PACS"));
+    const Device& client = device_at(inventory, v4(10, 0, 0, 2));
+    EXPECT_EQ(held(client.ae_titles_scu), (SortedSet<std::string>{"A", "B"}));
+    EXPECT_EQ(client.entries_dropped, 3u);  // C once, D twice
+    EXPECT_EQ(inventory.counters().entries_dropped, 3u);
+  }
 }
 
 TEST(InventoryRecords, TlsWithoutServerHelloAddsOnlyThePortAndUnknownSuitesShowTheirCode) {
@@ -142,15 +167,15 @@ TEST(InventoryRecords, TlsWithoutServerHelloAddsOnlyThePortAndUnknownSuitesShowT
   tls.has_client_hello = true;
   inventory.on_tls(tls);
   const Device& server = device_at(inventory, v4(10, 0, 0, 1));
-  EXPECT_EQ(server.dicom_server_ports.items(), SortedSet<std::uint16_t>{2762});
+  EXPECT_EQ(held(server.dicom_server_ports), SortedSet<std::uint16_t>{2762});
   EXPECT_TRUE(server.tls_versions.items().empty());
   tls.has_server_hello = true;
   tls.version = 0x0303;
   tls.cipher_suite = 0xfefe;
   inventory.on_tls(tls);
-  EXPECT_EQ(server.tls_versions.items(), SortedSet<std::string>{"TLSv1.2"});
-  EXPECT_EQ(server.tls_ciphers.items(), SortedSet<std::string>{"0xfefe"});
-  EXPECT_EQ(device_at(inventory, v4(10, 0, 0, 2)).tls_ciphers.items(),
+  EXPECT_EQ(held(server.tls_versions), SortedSet<std::string>{"TLSv1.2"});
+  EXPECT_EQ(held(server.tls_ciphers), SortedSet<std::string>{"0xfefe"});
+  EXPECT_EQ(held(device_at(inventory, v4(10, 0, 0, 2)).tls_ciphers),
             SortedSet<std::string>{"0xfefe"});
 }
 

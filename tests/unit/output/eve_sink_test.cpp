@@ -5,12 +5,17 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <array>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
 
 namespace dicomsentry {
 namespace {
@@ -199,3 +204,47 @@ TEST_F(EveSinkTest, StdoutSinkWritesToFdOneAndNeverClosesIt) {
 
 }  // namespace
 }  // namespace dicomsentry
+
+// Several workers' sinks in front of one file sink: whole lines only, none lost, each
+// worker's lines in its own order, whatever the interleaving of their flushes.
+TEST(EveSinkWorkers, WorkerSinksHandWholeLinesToTheFileSink) {
+  const std::filesystem::path path =
+      std::filesystem::temp_directory_path() / fmt::format("ds_eve_workers_{}.json", ::getpid());
+  std::filesystem::remove(path);
+  {
+    dicomsentry::EveSink file;
+    ASSERT_TRUE(file.open(path.string()));
+    std::vector<std::thread> workers;
+    for (int w = 0; w < 3; ++w) {
+      workers.emplace_back([&file, w] {
+        dicomsentry::EveSink mine(file, 1000);  // a small buffer: many hand-overs
+        for (int i = 0; i < 20000; ++i) mine.write_line(fmt::format(R"({{"w":{},"i":{}}})", w, i));
+        mine.write_line(std::string(3000, 'x'));  // larger than the worker's buffer
+        mine.flush();
+      });
+    }
+    for (auto& t : workers) t.join();
+    EXPECT_EQ(file.stats().lines, 3u * 20001u);
+    ASSERT_TRUE(file.flush());
+  }
+  std::ifstream in(path);
+  std::array<int, 3> next{};
+  int long_lines = 0, bad = 0;
+  for (std::string line; std::getline(in, line);) {
+    if (line == std::string(3000, 'x')) {
+      ++long_lines;
+      continue;
+    }
+    int w = -1, i = -1;
+    if (std::sscanf(line.c_str(), R"({"w":%d,"i":%d})", &w, &i) != 2 || w < 0 || w > 2 ||
+        i != next[static_cast<std::size_t>(w)]) {
+      ++bad;
+      continue;
+    }
+    ++next[static_cast<std::size_t>(w)];
+  }
+  EXPECT_EQ(bad, 0);
+  EXPECT_EQ(long_lines, 3);
+  EXPECT_EQ(next, (std::array<int, 3>{20000, 20000, 20000}));
+  std::filesystem::remove(path);
+}
