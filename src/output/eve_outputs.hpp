@@ -1,0 +1,20 @@
+// Builds the extra EVE outputs a config's `outputs:` section names.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "output/eve_output.hpp"
+#include "policy/config.hpp"
+
+namespace dicomsentry {
+
+// One output per entry, in order, each wrapped in a FilteredOutput when it selects types.
+// Sockets try to connect at once but a reader that is not there yet is no error (poll()
+// finds it later); an eve-file output that cannot be opened, or an address that is not a
+// literal, is: then the result is empty and `error` says which entry and why.
+std::vector<std::unique_ptr<EveOutput>> make_eve_outputs(
+    const std::vector<policy::OutputConfig>& configs, std::string& error);
+
+}  // namespace dicomsentry
