@@ -130,8 +130,13 @@ void OutputSocket::check_connecting() {
 void OutputSocket::poll(std::int64_t now_ns) {
   if (state_ == State::kConnecting) {
     check_connecting();
-    if (state_ == State::kConnecting && now_ns - last_attempt_ns_ >= kConnectTimeoutNs)
+    if (!attempted_from_poll_) {
+      // connect_now() before the first poll: that attempt's clock starts here.
+      attempted_from_poll_ = true;
+      last_attempt_ns_ = now_ns;
+    } else if (state_ == State::kConnecting && now_ns - last_attempt_ns_ >= kConnectTimeoutNs) {
       connect_failed(ETIMEDOUT);
+    }
   }
   if (state_ == State::kDisconnected &&
       (!attempted_from_poll_ || now_ns - last_attempt_ns_ >= kReconnectIntervalNs)) {

@@ -2,6 +2,8 @@
 // each error with its exact text and place.
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -199,6 +201,27 @@ TEST(ConfigOutputs, AtMost16) {
   const LoadResult r = load_config(yaml, "o.yaml");
   ASSERT_FALSE(r.ok);
   EXPECT_EQ(r.error.text(), "o.yaml:18:5: more than 16 outputs");
+}
+
+// The commented example at the end of rules/dicomsentry.yaml, uncommented, loads as documented.
+TEST(ConfigOutputs, TheDocumentedExampleLoads) {
+  std::ifstream in(std::string(DICOMSENTRY_PCAP_DIR) + "/../rules/dicomsentry.yaml");
+  ASSERT_TRUE(in);
+  std::string example;
+  bool inside = false;
+  for (std::string line; std::getline(in, line);) {
+    if (line == "# outputs:") inside = true;
+    if (inside && line.rfind("# ", 0) == 0) example += line.substr(2) + "\n";
+  }
+  const LoadResult r = load_config(example, "example");
+  ASSERT_TRUE(r.ok) << r.error.text() << "\n" << example;
+  ASSERT_EQ(r.config.outputs.size(), 3u);
+  EXPECT_EQ(r.config.outputs[0].type, OutputType::kSyslog);
+  EXPECT_EQ(r.config.outputs[0].address, "192.0.2.50");
+  EXPECT_TRUE(r.config.outputs[0].tcp);
+  EXPECT_EQ(r.config.outputs[0].severity, 4);
+  EXPECT_EQ(r.config.outputs[1].type, OutputType::kUnixStream);
+  EXPECT_EQ(r.config.outputs[2].types, (std::vector<std::string>{"dicom_association"}));
 }
 
 }  // namespace
