@@ -57,4 +57,45 @@ std::vector<std::unique_ptr<EveOutput>> make_eve_outputs(
   return outputs;
 }
 
+bool syslog_output_from_flag(std::string_view text, policy::OutputConfig* out,
+                             std::string& error) {
+  *out = policy::OutputConfig{};
+  out->type = policy::OutputType::kSyslog;
+  const std::size_t colon = text.find(':');
+  const std::string_view protocol = text.substr(0, colon);
+  if (colon == std::string_view::npos || (protocol != "udp" && protocol != "tcp") ||
+      !policy::parse_ip_port(text.substr(colon + 1), 514, &out->address, &out->port)) {
+    error = fmt::format("'{}' is not udp:ADDRESS[:PORT] or tcp:ADDRESS[:PORT] (an IP literal; "
+                        "IPv6 in brackets with a port: tcp:[2001:db8::1]:6514)",
+                        text);
+    return false;
+  }
+  out->tcp = protocol == "tcp";
+  return true;
+}
+
+bool socket_output_from_flag(std::string_view text, policy::OutputConfig* out,
+                             std::string& error) {
+  *out = policy::OutputConfig{};
+  out->type = policy::OutputType::kUnixStream;
+  std::string_view path = text;
+  for (const auto type : {policy::OutputType::kUnixStream, policy::OutputType::kUnixDgram,
+                          policy::OutputType::kEveFile}) {
+    const std::string prefix = fmt::format("{}:", policy::output_type_name(type));
+    if (text.starts_with(prefix)) {
+      out->type = type;
+      path = text.substr(prefix.size());
+    }
+  }
+  SocketAddress unused;
+  if (path.empty() ||
+      (out->type != policy::OutputType::kEveFile && !unix_socket_address(path, &unused))) {
+    error = fmt::format("'{}' is not a usable path (a Unix socket path has 1 to {} bytes)", text,
+                        policy::kMaxUnixSocketPath);
+    return false;
+  }
+  out->path = std::string(path);
+  return true;
+}
+
 }  // namespace dicomsentry

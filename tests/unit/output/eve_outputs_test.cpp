@@ -116,5 +116,50 @@ TEST_F(EveOutputsTest, FileOutputAppendsAndReopensAfterRotation) {
   EXPECT_EQ(out.stats().lines_dropped, 0u);
 }
 
+TEST(OutputFlags, SyslogForms) {
+  OutputConfig c;
+  std::string error;
+  ASSERT_TRUE(syslog_output_from_flag("udp:127.0.0.1:1514", &c, error)) << error;
+  EXPECT_EQ(c.type, OutputType::kSyslog);
+  EXPECT_FALSE(c.tcp);
+  EXPECT_EQ(c.address, "127.0.0.1");
+  EXPECT_EQ(c.port, 1514);
+  EXPECT_EQ(c.facility, 21);
+  EXPECT_EQ(c.severity, 6);
+  ASSERT_TRUE(syslog_output_from_flag("tcp:[::1]:6514", &c, error)) << error;
+  EXPECT_TRUE(c.tcp);
+  EXPECT_EQ(c.address, "::1");
+  EXPECT_EQ(c.port, 6514);
+  ASSERT_TRUE(syslog_output_from_flag("udp:10.0.0.1", &c, error)) << error;
+  EXPECT_EQ(c.port, 514);
+  EXPECT_FALSE(syslog_output_from_flag("sctp:10.0.0.1", &c, error));
+  EXPECT_FALSE(syslog_output_from_flag("10.0.0.1:514", &c, error));
+  EXPECT_FALSE(syslog_output_from_flag("udp:loghost", &c, error));
+  EXPECT_EQ(error,
+            "'udp:loghost' is not udp:ADDRESS[:PORT] or tcp:ADDRESS[:PORT] (an IP literal; IPv6 "
+            "in brackets with a port: tcp:[2001:db8::1]:6514)");
+}
+
+TEST(OutputFlags, SocketAndFileForms) {
+  OutputConfig c;
+  std::string error;
+  ASSERT_TRUE(socket_output_from_flag("/run/eve.sock", &c, error)) << error;
+  EXPECT_EQ(c.type, OutputType::kUnixStream);
+  EXPECT_EQ(c.path, "/run/eve.sock");
+  ASSERT_TRUE(socket_output_from_flag("unix-dgram:/run/eve.dgram", &c, error)) << error;
+  EXPECT_EQ(c.type, OutputType::kUnixDgram);
+  EXPECT_EQ(c.path, "/run/eve.dgram");
+  ASSERT_TRUE(socket_output_from_flag("unix-stream:/run/s", &c, error)) << error;
+  EXPECT_EQ(c.type, OutputType::kUnixStream);
+  EXPECT_EQ(c.path, "/run/s");
+  ASSERT_TRUE(socket_output_from_flag("eve-file:alerts.json", &c, error)) << error;
+  EXPECT_EQ(c.type, OutputType::kEveFile);
+  EXPECT_EQ(c.path, "alerts.json");
+  EXPECT_FALSE(socket_output_from_flag("unix-dgram:", &c, error));
+  EXPECT_FALSE(socket_output_from_flag("/" + std::string(107, 'a'), &c, error));
+  EXPECT_EQ(error, "'/" + std::string(107, 'a') +
+                       "' is not a usable path (a Unix socket path has 1 to 107 bytes)");
+}
+
 }  // namespace
 }  // namespace dicomsentry
