@@ -2,6 +2,8 @@
 // expands `$GROUP` references (rejecting cycles) and builds the resolved tables.
 #include "policy/config.hpp"
 
+#include <arpa/inet.h>
+
 #include <algorithm>
 #include <array>
 #include <charconv>
@@ -53,6 +55,7 @@ class Loader {
   void load_zones(const YAML::Node& node);
   void load_policy(const YAML::Node& node);
   ZoneId zone_ref(const YAML::Node& node, std::string_view key);
+  void load_outputs(const YAML::Node& node);
 
   Config config_;
   std::vector<RawGroup> groups_;
@@ -384,10 +387,130 @@ void Loader::load_policy(const YAML::Node& node) {
   }
 }
 
+// Names to numbers, RFC 5424 6.2.1.
+constexpr std::string_view kFacilities[] = {
+    "kern",   "user",   "mail",   "daemon", "auth",   "syslog", "lpr",    "news",
+    "uucp",   "cron",   "authpriv", "ftp", "ntp",    "audit",  "alert",  "clock",
+    "local0", "local1", "local2", "local3", "local4", "local5", "local6", "local7"};
+constexpr std::string_view kSeverities[] = {"emerg",   "alert",  "crit", "err",
+                                            "warning", "notice", "info", "debug"};
+
+template <std::size_t N>
+std::string joined(const std::string_view (&names)[N]) {
+  std::string list;
+  for (std::string_view n : names) list += fmt::format("{}{}", list.empty() ? "" : ", ", n);
+  return list;
+}
+
+template <std::size_t N>
+int index_of(const std::string_view (&names)[N], std::string_view name) {
+  for (std::size_t i = 0; i < N; ++i) {
+    if (names[i] == name) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+void Loader::load_outputs(const YAML::Node& node) {
+  static constexpr std::string_view kKeys[] = {"type",     "path",     "address", "protocol",
+                                               "facility", "severity", "types",   "description"};
+  static constexpr std::string_view kTypes[] = {"eve-file", "unix-stream", "unix-dgram",
+                                                "syslog"};
+  walk_.visit(node.Mark());
+  if (!node.IsSequence())
+    fail(node.Mark(), fmt::format("'outputs' must be a list of outputs, not {}", node_kind(node)));
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const YAML::Node body = *it;
+    if (config_.outputs.size() >= kMaxOutputs)
+      fail(body.Mark(), fmt::format("more than {} outputs", kMaxOutputs));
+    OutputConfig output;
+    output.line = static_cast<std::size_t>(body.Mark().line + 1);
+    const auto pairs = walk_.mapping(body, "an output", kKeys);
+    auto find = [&](std::string_view key) -> const std::pair<YamlItem, YAML::Node>* {
+      for (const auto& pair : pairs) {
+        if (pair.first.text == key) return &pair;
+      }
+      return nullptr;
+    };
+    const auto* type = find("type");
+    if (type == nullptr) fail(body.Mark(), "an output has no 'type'");
+    const std::string type_name = walk_.scalar(type->second, "'type'");
+    const int type_index = index_of(kTypes, type_name);
+    if (type_index < 0) {
+      fail(type->second.Mark(), fmt::format("'{}' is not an output type ({})", type_name,
+                                            joined(kTypes)));
+    }
+    output.type = static_cast<OutputType>(type_index);
+    const bool syslog = output.type == OutputType::kSyslog;
+    for (const auto& [key, value] : pairs) {
+      const bool syslog_key =
+          key.text == "address" || key.text == "protocol" || key.text == "facility" ||
+          key.text == "severity";
+      if (syslog_key && !syslog) {
+        fail(key.mark, fmt::format("'{}' applies to syslog outputs only, not {}", key.text,
+                                   type_name));
+      }
+      if (key.text == "path" && syslog)
+        fail(key.mark, "'path' does not apply to a syslog output (it has an 'address')");
+      if (key.text == "path") {
+        output.path = walk_.scalar(value, "'path'");
+        if (output.path.empty()) fail(value.Mark(), "'path' is empty");
+        if (output.type != OutputType::kEveFile && output.path.size() > kMaxUnixSocketPath) {
+          fail(value.Mark(), fmt::format("a Unix socket path may have at most {} bytes, this "
+                                         "one has {}",
+                                         kMaxUnixSocketPath, output.path.size()));
+        }
+      } else if (key.text == "address") {
+        const std::string text = walk_.scalar(value, "'address'");
+        if (!parse_ip_port(trim(text), 514, &output.address, &output.port)) {
+          fail(value.Mark(), fmt::format("'{}' is not an IP address with an optional port "
+                                         "(192.0.2.1, 192.0.2.1:514, [2001:db8::1]:514)",
+                                         text));
+        }
+      } else if (key.text == "protocol") {
+        const std::string text = walk_.scalar(value, "'protocol'");
+        if (text != "udp" && text != "tcp")
+          fail(value.Mark(), fmt::format("'{}' is not a syslog protocol (udp, tcp)", text));
+        output.tcp = text == "tcp";
+      } else if (key.text == "facility") {
+        const std::string text = walk_.scalar(value, "'facility'");
+        output.facility = index_of(kFacilities, text);
+        if (output.facility < 0) {
+          fail(value.Mark(), fmt::format("'{}' is not a syslog facility ({})", text,
+                                         joined(kFacilities)));
+        }
+      } else if (key.text == "severity") {
+        const std::string text = walk_.scalar(value, "'severity'");
+        output.severity = index_of(kSeverities, text);
+        if (output.severity < 0) {
+          fail(value.Mark(), fmt::format("'{}' is not a syslog severity ({})", text,
+                                         joined(kSeverities)));
+        }
+      } else if (key.text == "types") {
+        for (const YamlItem& item : walk_.items(value, "'types'")) {
+          const std::string_view name = trim(item.text);
+          if (index_of(kEveEventTypes, name) < 0) {
+            fail(item.mark, fmt::format("'{}' in 'types' is not an event type ({})", name,
+                                        joined(kEveEventTypes)));
+          }
+          if (std::find(output.types.begin(), output.types.end(), name) == output.types.end())
+            output.types.emplace_back(name);
+        }
+      } else if (key.text == "description") {
+        walk_.scalar(value, "'description'");
+      }
+    }
+    if (syslog && output.address.empty())
+      fail(body.Mark(), "a syslog output has no 'address'");
+    if (!syslog && output.path.empty())
+      fail(body.Mark(), fmt::format("a {} output has no 'path'", type_name));
+    config_.outputs.push_back(std::move(output));
+  }
+}
+
 Config Loader::run(const YAML::Node& root) {
   if (root.IsNull()) return config_;  // an empty file: nothing zoned, nothing checked
-  static constexpr std::string_view kKeys[] = {"vars", "zones", "policy", "dicom_ports",
-                                               "tls_ports"};
+  static constexpr std::string_view kKeys[] = {"vars",      "zones",  "policy", "dicom_ports",
+                                               "tls_ports", "outputs"};
   const auto top = walk_.mapping(root, "the config", kKeys);
   auto section = [&](std::string_view name) -> const YAML::Node* {
     for (const auto& [key, value] : top) {
@@ -404,6 +527,7 @@ Config Loader::run(const YAML::Node& root) {
     add_ports(*ports, "'tls_ports'", &config_.tls_ports);
   if (const YAML::Node* zones = section("zones")) load_zones(*zones);
   if (const YAML::Node* policy = section("policy")) load_policy(*policy);
+  if (const YAML::Node* outputs = section("outputs")) load_outputs(*outputs);
   return std::move(config_);
 }
 
@@ -414,6 +538,54 @@ bool port_in(std::uint16_t port, const std::vector<PortRange>& ranges) {
     if (port >= r.first && port <= r.last) return true;
   }
   return false;
+}
+
+std::string_view output_type_name(OutputType type) {
+  switch (type) {
+    case OutputType::kEveFile:
+      return "eve-file";
+    case OutputType::kUnixStream:
+      return "unix-stream";
+    case OutputType::kUnixDgram:
+      return "unix-dgram";
+    case OutputType::kSyslog:
+      return "syslog";
+  }
+  return "?";
+}
+
+bool parse_ip_port(std::string_view text, std::uint16_t default_port, std::string* ip,
+                   std::uint16_t* port) {
+  std::string_view host = text;
+  std::string_view port_text;
+  bool has_port = false;
+  if (!text.empty() && text.front() == '[') {
+    const std::size_t close = text.find(']');
+    if (close == std::string_view::npos) return false;
+    host = text.substr(1, close - 1);
+    const std::string_view rest = text.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') return false;
+      port_text = rest.substr(1);
+      has_port = true;
+    }
+  } else if (const std::size_t colon = text.find(':');
+             colon != std::string_view::npos && text.find(':', colon + 1) == std::string_view::npos) {
+    host = text.substr(0, colon);  // one colon: IPv4 and port; more: a bare IPv6 address
+    port_text = text.substr(colon + 1);
+    has_port = true;
+  }
+  std::uint16_t value = default_port;
+  if (has_port && (!parse_port(port_text, &value) || value == 0)) return false;
+  const std::string host_text(host);
+  std::array<unsigned char, 16> bytes{};
+  const bool v4 = inet_pton(AF_INET, host_text.c_str(), bytes.data()) == 1;
+  const bool v6 = !v4 && inet_pton(AF_INET6, host_text.c_str(), bytes.data()) == 1;
+  if (!v4 && !v6) return false;
+  if (v4 && !text.empty() && text.front() == '[') return false;  // brackets are for IPv6
+  *ip = host_text;
+  *port = value;
+  return true;
 }
 
 std::string_view Config::zone_name(ZoneId id) const {

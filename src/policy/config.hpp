@@ -70,6 +70,34 @@ struct PolicyEntry {
   std::vector<PortRange> ports;         // server ports; empty: any
 };
 
+// One extra EVE output (`outputs:`), besides the main eve.json.
+enum class OutputType { kEveFile, kUnixStream, kUnixDgram, kSyslog };
+std::string_view output_type_name(OutputType type);  // "eve-file", "unix-stream", ...
+
+inline constexpr std::size_t kMaxOutputs = 16;
+inline constexpr std::size_t kMaxUnixSocketPath = 107;  // sockaddr_un::sun_path, minus the NUL
+
+// The event types an output may select, in the order the README lists them.
+inline constexpr std::string_view kEveEventTypes[] = {
+    "flow", "dicom_association", "dicom", "anomaly", "tls", "alert", "policy_summary", "stats"};
+
+struct OutputConfig {
+  OutputType type = OutputType::kEveFile;
+  std::size_t line = 0;            // 1-based, where the entry starts in the config
+  std::string path;                // eve-file, unix-stream, unix-dgram
+  std::string address;             // syslog: an IPv4 or IPv6 literal, without brackets
+  std::uint16_t port = 514;        // syslog
+  bool tcp = false;                // syslog: `protocol: tcp` (octet counting), else UDP
+  int facility = 21;               // syslog: RFC 5424 number; local5
+  int severity = 6;                // syslog: info
+  std::vector<std::string> types;  // event types passed on; empty: all
+};
+
+// "192.0.2.1", "192.0.2.1:1514", "2001:db8::1", "[2001:db8::1]:1514" to an IP literal and a
+// port (`default_port` when none is given). False when it is not that.
+bool parse_ip_port(std::string_view text, std::uint16_t default_port, std::string* ip,
+                   std::uint16_t* port);
+
 struct Config {
   std::vector<AddressGroup> address_groups;
   std::vector<PortGroup> port_groups;
@@ -77,6 +105,7 @@ struct Config {
   std::vector<PolicyEntry> policy;     // in file order
   std::vector<PortRange> dicom_ports;  // empty: the program's default
   std::vector<PortRange> tls_ports;
+  std::vector<OutputConfig> outputs;   // extra EVE outputs, in file order
 
   // The zone's name; `kUnzonedName` for kNoZone, "any" for kAnyZone.
   std::string_view zone_name(ZoneId id) const;

@@ -28,7 +28,7 @@ const ErrorCase kCases[] = {
 zone: {}
 )y",
      "p.yaml:2:1: unknown key 'zone' in the config (expected one of: vars, zones, policy, "
-     "dicom_ports, tls_ports)"},
+     "dicom_ports, tls_ports, outputs)"},
     {"duplicate_top", R"y(zones: {}
 zones: {}
 )y",
