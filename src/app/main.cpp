@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "detect/rule_engine.hpp"
+#include "output/eve_outputs.hpp"
 #include "pipeline/run.hpp"
 #include "policy/cidr.hpp"
 #include "policy/config.hpp"
@@ -76,6 +77,13 @@ int main(int argc, char** argv) {
   app.add_option("-f,--filter", options.bpf, "BPF filter, applied to files and live capture");
   app.add_option("-l,--log-dir", options.log_dir, "Directory for eve.json")->capture_default_str();
   app.add_option("--eve", options.eve_path, "EVE output path instead of <log-dir>/eve.json; - for stdout");
+  std::vector<std::string> eve_sockets, eve_syslogs;
+  app.add_option("--eve-unix", eve_sockets,
+                 "Also send EVE lines to a Unix socket: PATH or unix-stream:PATH, unix-dgram:PATH, "
+                 "or to another file: eve-file:PATH (repeatable)");
+  app.add_option("--eve-syslog", eve_syslogs,
+                 "Also send EVE lines as RFC 5424 syslog: udp:ADDR[:PORT] or tcp:ADDR[:PORT] "
+                 "(repeatable)");
   options.workers = std::max(1u, std::thread::hardware_concurrency());
   app.add_option("--workers", options.workers,
                  "Packet worker threads; flows are sharded over them (default: the cores)")
@@ -126,6 +134,20 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     options.write_inventory = options.eve_path.empty() || app.count("--log-dir") > 0;
+    for (const std::string& text : eve_sockets) {
+      ds::policy::OutputConfig output;
+      if (std::string error; !ds::socket_output_from_flag(text, &output, error)) {
+        throw CLI::ValidationError("--eve-unix", error);
+      }
+      options.extra_outputs.push_back(std::move(output));
+    }
+    for (const std::string& text : eve_syslogs) {
+      ds::policy::OutputConfig output;
+      if (std::string error; !ds::syslog_output_from_flag(text, &output, error)) {
+        throw CLI::ValidationError("--eve-syslog", error);
+      }
+      options.extra_outputs.push_back(std::move(output));
+    }
     if (test_rules) {
       if (rule_files.empty()) throw CLI::ValidationError("--test-rules", "give one or more -S FILE");
     } else if (options.files.empty() == options.interface.empty()) {

@@ -28,6 +28,7 @@ class EveOutput {
   virtual void write_lines(std::string_view lines) = 0;
   virtual void reopen() {}                        // SIGHUP
   virtual void poll(std::int64_t /*now_ns*/) {}   // ~once a second: reconnect attempts
+  virtual void finish() {}  // the end of the run: deliver what is queued, within a bound
   virtual const EveOutputStats& stats() const = 0;
   virtual std::string_view name() const = 0;      // e.g. "unix-stream:/run/x.sock"
 };

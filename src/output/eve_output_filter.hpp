@@ -37,6 +37,7 @@ class FilteredOutput final : public EveOutput {
   void write_lines(std::string_view lines) override;
   void reopen() override { inner_->reopen(); }
   void poll(std::int64_t now_ns) override { inner_->poll(now_ns); }
+  void finish() override { inner_->finish(); }
   const EveOutputStats& stats() const override;
   std::string_view name() const override { return inner_->name(); }
   EveOutput& inner() { return *inner_; }

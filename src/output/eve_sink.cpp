@@ -99,6 +99,7 @@ bool EveSink::flush_unlocked() {
     upstream_->write_lines({buffer_.get(), used_}, lines_buffered_);
     stats_.bytes_written += used_;
   } else {
+    to_outputs({buffer_.get(), used_});
     ok = write_all(buffer_.get(), used_);
   }
   used_ = 0;
@@ -132,10 +133,15 @@ void EveSink::append(std::string_view json) {
     flush_unlocked();
     if (json.size() + 1 > capacity_) {
       // Larger than the whole buffer: write it straight through rather than grow.
-      if (upstream_ != nullptr) {
+      if (upstream_ != nullptr || !outputs_.empty()) {
         std::string line(json);
         line += '\n';
-        upstream_->write_lines(line, 1);
+        if (upstream_ != nullptr) {
+          upstream_->write_lines(line, 1);
+        } else {
+          to_outputs(line);
+          write_all(line.data(), line.size());
+        }
       } else if (write_all(json.data(), json.size())) {
         write_all("\n", 1);
       } else {
@@ -167,12 +173,30 @@ void EveSink::write_lines(std::string_view lines, std::uint64_t count) {
     return;
   }
   flush_unlocked();
+  to_outputs(lines);
   write_all(lines.data(), lines.size());
+}
+
+void EveSink::add_output(std::unique_ptr<EveOutput> output) {
+  auto guard = lock();
+  outputs_.push_back(std::move(output));
+}
+
+void EveSink::finish_outputs() {
+  auto guard = lock();
+  for (auto& output : outputs_) output->finish();
+}
+
+void EveSink::poll_outputs(std::int64_t now_ns) {
+  auto guard = lock();
+  for (auto& output : outputs_) output->poll(now_ns);
 }
 
 bool EveSink::reopen() {
   auto guard = lock();
-  if (upstream_ != nullptr || to_stdout_) return true;
+  if (upstream_ != nullptr) return true;
+  for (auto& output : outputs_) output->reopen();
+  if (to_stdout_) return true;
   if (path_.empty()) return false;
   const std::string path = path_;
   close_unlocked();

@@ -7,6 +7,9 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "output/eve_output.hpp"
 
 namespace dicomsentry {
 
@@ -66,6 +69,15 @@ class EveSink {
   // The file sink's side of a worker's flush: `lines` complete lines, `count` of them.
   void write_lines(std::string_view lines, std::uint64_t count);
 
+  // The file sink's further destinations (sockets, syslog, files): each gets every chunk of
+  // lines the file gets, when the file gets it, under the same lock. reopen() reopens them.
+  void add_output(std::unique_ptr<EveOutput> output);
+  // About once a second (the live loop's tick): lets outputs reconnect.
+  void poll_outputs(std::int64_t now_ns);
+  // The end of the run, after the last flush: each output delivers what it queued (bounded).
+  void finish_outputs();
+  const std::vector<std::unique_ptr<EveOutput>>& outputs() const { return outputs_; }
+
   bool is_open() const { return upstream_ != nullptr || fd_ >= 0; }
   bool is_stdout() const { return to_stdout_; }
   const std::string& path() const { return path_; }
@@ -81,6 +93,9 @@ class EveSink {
   void close_unlocked();
   bool flush_unlocked();
   void append(std::string_view json);
+  void to_outputs(std::string_view lines) {
+    for (auto& output : outputs_) output->write_lines(lines);
+  }
   std::unique_lock<std::mutex> lock() {
     return upstream_ == nullptr ? std::unique_lock<std::mutex>(mutex_) : std::unique_lock<std::mutex>();
   }
@@ -91,6 +106,7 @@ class EveSink {
   std::uint64_t lines_buffered_ = 0;  // a worker's sink: lines in buffer_
   EveSink* upstream_ = nullptr;       // a worker's sink: the file sink
   std::mutex mutex_;                  // the file sink's
+  std::vector<std::unique_ptr<EveOutput>> outputs_;
   int fd_ = -1;
   bool to_stdout_ = false;
   std::string path_;

@@ -62,7 +62,21 @@ OutputSocket::OutputSocket(SocketAddress address, bool stream, bool datagram_err
       stats_(stats) {}
 
 OutputSocket::~OutputSocket() {
+  finish();
   if (fd_ >= 0) ::close(fd_);
+}
+
+void OutputSocket::finish() {
+  // A reader that is there gets what is queued (the last lines of a run), within a bound.
+  for (int waited = 0; state_ == State::kConnected && !pending_.empty() && waited < kCloseFlushMs;
+       waited += 50) {
+    pollfd p{fd_, POLLOUT, 0};
+    ::poll(&p, 1, 50);
+    flush_pending();
+  }
+  if (!pending_.empty()) drop(pending_ends_.size(), pending_.size());
+  pending_.clear();
+  pending_ends_.clear();
 }
 
 void OutputSocket::set_error(std::string_view what, int err) {
@@ -105,8 +119,9 @@ void OutputSocket::connect_failed(int err) {
 void OutputSocket::lost(int err) {
   set_error("send", err);
   ++stats_.disconnects;
-  if (!pending_.empty()) drop(1, pending_message_bytes_);
+  drop(pending_ends_.size(), pending_.size());
   pending_.clear();
+  pending_ends_.clear();
   ::close(fd_);
   fd_ = -1;
   state_ = State::kDisconnected;
@@ -148,29 +163,61 @@ void OutputSocket::poll(std::int64_t now_ns) {
 }
 
 bool OutputSocket::flush_pending() {
-  while (!pending_.empty()) {
-    const ssize_t n = ::send(fd_, pending_.data(), pending_.size(), kSendFlags);
+  std::size_t sent = 0;
+  while (sent < pending_.size()) {
+    const ssize_t n = ::send(fd_, pending_.data() + sent, pending_.size() - sent, kSendFlags);
     if (n < 0) {
       if (errno == EINTR) continue;
-      if (would_block(errno)) return false;
-      lost(errno);
-      return false;
+      if (!would_block(errno)) {
+        pending_.erase(0, sent);
+        for (std::size_t& end : pending_ends_) end -= std::min(end, sent);
+        lost(errno);
+        return false;
+      }
+      break;
     }
-    pending_.erase(0, static_cast<std::size_t>(n));
+    sent += static_cast<std::size_t>(n);
+    stats_.bytes_sent += static_cast<std::uint64_t>(n);
   }
-  if (pending_message_bytes_ > 0) {
-    ++stats_.lines_sent;
-    stats_.bytes_sent += pending_message_bytes_;
-    pending_message_bytes_ = 0;
+  // Messages whose last byte went out.
+  std::size_t whole = 0;
+  while (whole < pending_ends_.size() && pending_ends_[whole] <= sent) ++whole;
+  stats_.lines_sent += whole;
+  pending_ends_.erase(pending_ends_.begin(), pending_ends_.begin() + static_cast<std::ptrdiff_t>(whole));
+  for (std::size_t& end : pending_ends_) end -= sent;
+  pending_.erase(0, sent);
+  return pending_.empty();
+}
+
+void OutputSocket::queue(std::string_view bytes, std::span<const std::size_t> ends) {
+  std::size_t from = 0;
+  for (std::size_t i = 0; i < ends.size(); ++i) {
+    const std::size_t size = ends[i] - from;
+    if (pending_.size() + size > kMaxPendingBytes) {
+      // The tail of a begun message that cannot be kept: a new connection starts framing
+      // afresh.
+      if (i == 0 && partial_first_) lost(EMSGSIZE);
+      drop(ends.size() - i, bytes.size() - from);
+      return;
+    }
+    pending_.append(bytes.substr(from, size));
+    pending_ends_.push_back(pending_.size());
+    from = ends[i];
   }
-  return true;
 }
 
 void OutputSocket::send_stream(std::string_view bytes, std::span<const std::size_t> ends) {
   if (ends.empty()) return;
   if (state_ == State::kConnecting) check_connecting();
-  if (state_ != State::kConnected || !flush_pending()) {
+  if (state_ != State::kConnected) {
     drop(ends.size(), bytes.size());
+    return;
+  }
+  if (!flush_pending()) {
+    // Older bytes still wait: these go behind them, as far as the queue allows.
+    partial_first_ = false;
+    if (state_ == State::kConnected) queue(bytes, ends);
+    else drop(ends.size(), bytes.size());
     return;
   }
   std::size_t sent = 0;
@@ -184,25 +231,20 @@ void OutputSocket::send_stream(std::string_view bytes, std::span<const std::size
     sent += static_cast<std::size_t>(n);
   }
   // Messages the kernel took whole.
-  std::size_t whole = static_cast<std::size_t>(std::upper_bound(ends.begin(), ends.end(), sent) -
-                                               ends.begin());
-  std::size_t done = whole == 0 ? 0 : ends[whole - 1];
+  const std::size_t whole = static_cast<std::size_t>(
+      std::upper_bound(ends.begin(), ends.end(), sent) - ends.begin());
   stats_.lines_sent += whole;
-  stats_.bytes_sent += done;
+  stats_.bytes_sent += sent;
   if (whole == ends.size()) return;
-  if (state_ == State::kConnected && sent > done) {
-    // A message went out in part: its tail must follow before anything else.
-    const std::size_t message_end = ends[whole];
-    if (message_end - sent > kMaxPendingBytes) {
-      lost(EMSGSIZE);  // cannot keep it: a new connection starts framing afresh
-    } else {
-      pending_.assign(bytes.substr(sent, message_end - sent));
-      pending_message_bytes_ = message_end - done;
-      done = message_end;
-      ++whole;
-    }
+  if (state_ != State::kConnected) {
+    drop(ends.size() - whole, bytes.size() - (whole == 0 ? 0 : ends[whole - 1]));
+    return;
   }
-  drop(ends.size() - whole, bytes.size() - done);
+  // The rest waits: a message begun (its tail must come next) and the whole ones after it.
+  std::vector<std::size_t> rest;
+  for (std::size_t i = whole; i < ends.size(); ++i) rest.push_back(ends[i] - sent);
+  partial_first_ = sent > (whole == 0 ? 0 : ends[whole - 1]);
+  queue(bytes.substr(sent), rest);
 }
 
 void OutputSocket::send_datagram(std::string_view message) {

@@ -1,7 +1,9 @@
 // The client end of an output socket (Unix or IP, stream or datagram): non-blocking, never
 // raising SIGPIPE, reconnecting from poll() at most once a second, dropping and counting what
-// cannot be sent now. Stream writes never break message framing: a message the kernel took
-// only in part is finished before the next one starts, and the rest of that chunk is dropped.
+// cannot be sent now. Stream writes never break message framing: what the kernel does not take
+// (the tail of a message it took in part, then whole messages) waits in a queue of at most
+// kMaxPendingBytes, sent before anything newer; only whole messages that do not fit are
+// dropped. At destruction the queue gets up to kCloseFlushNs to drain.
 //
 // Plain POSIX calls rather than Boost.Asio: the outputs are written synchronously from the
 // thread that writes EVE and must never wait, while Asio's synchronous connect waits for a
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <span>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "output/eve_output.hpp"
@@ -36,7 +39,8 @@ class OutputSocket {
  public:
   static constexpr std::int64_t kReconnectIntervalNs = 1'000'000'000;
   static constexpr std::int64_t kConnectTimeoutNs = 5'000'000'000;
-  static constexpr std::size_t kMaxPendingBytes = 1u << 20;  // the unsent tail of one message
+  static constexpr std::size_t kMaxPendingBytes = 1u << 20;  // unsent stream bytes held
+  static constexpr int kCloseFlushMs = 2000;
 
   // `stream`: SOCK_STREAM, else SOCK_DGRAM. `datagram_errors_disconnect`: a failed datagram
   // send means the reader is gone (Unix); for UDP it is a passing ICMP error and is not.
@@ -51,6 +55,8 @@ class OutputSocket {
   // Finishes a pending connect, gives up on one older than kConnectTimeoutNs, reconnects when
   // the last attempt from here is at least kReconnectIntervalNs old, and sends a pending tail.
   void poll(std::int64_t now_ns);
+  // Waits up to kCloseFlushMs for the queue to go out; what is still queued then is dropped.
+  void finish();
 
   // Stream: `bytes` holds whole messages; `ends` the offset one past each, ascending, the
   // last equal to bytes.size(). Sends as much as the kernel takes without waiting.
@@ -82,8 +88,13 @@ class OutputSocket {
   State state_ = State::kDisconnected;
   bool attempted_from_poll_ = false;
   std::int64_t last_attempt_ns_ = 0;
-  std::string pending_;                // the unsent tail of the message being written
-  std::size_t pending_message_bytes_ = 0;  // that message's whole size, for the counters
+  // Appends the messages of `bytes` (ends relative to it; the first may be the tail of a
+  // message already begun, which must be kept or the connection dropped) to the queue.
+  void queue(std::string_view bytes, std::span<const std::size_t> ends);
+
+  std::string pending_;                    // unsent stream bytes, whole messages but the first
+  std::vector<std::size_t> pending_ends_;  // offset in pending_ one past each message
+  bool partial_first_ = false;             // queue(): its first message is already begun
   std::string last_error_;
 };
 

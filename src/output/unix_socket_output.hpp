@@ -21,6 +21,7 @@ class UnixSocketOutput final : public EveOutput {
 
   void write_lines(std::string_view lines) override;
   void poll(std::int64_t now_ns) override { socket_.poll(now_ns); }
+  void finish() override { socket_.finish(); }
   const EveOutputStats& stats() const override { return stats_; }
   std::string_view name() const override { return name_; }
 

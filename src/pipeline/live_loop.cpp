@@ -140,6 +140,7 @@ class LiveLoop {
       if (ec) return;
       processor_.expire_idle(wall_clock_ns() - kIdleSlackNs);
       sink_.flush_if_due(steady_clock_ns());
+      sink_.poll_outputs(steady_clock_ns());
       schedule_tick();
     });
   }

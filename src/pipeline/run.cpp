@@ -24,6 +24,7 @@
 #include "detect/policy_sensor.hpp"
 #include "output/eve_alert_writer.hpp"
 #include "output/eve_app_writer.hpp"
+#include "output/eve_outputs.hpp"
 #include "output/eve_writer.hpp"
 #include "output/inventory_writer.hpp"
 #include "output/object_export.hpp"
@@ -200,11 +201,39 @@ bool open_eve(const RunOptions& options, EveSink& sink, std::FILE* errors) {
   return true;
 }
 
+// The extra outputs (flags first, then the config's), added to the file sink. False after one
+// error line.
+bool add_outputs(const RunOptions& options, EveSink& sink, std::FILE* errors) {
+  std::vector<policy::OutputConfig> wanted = options.extra_outputs;
+  if (options.policy != nullptr) {
+    wanted.insert(wanted.end(), options.policy->outputs.begin(), options.policy->outputs.end());
+  }
+  if (wanted.empty()) return true;
+  std::string error;
+  std::vector<std::unique_ptr<EveOutput>> outputs = make_eve_outputs(wanted, error);
+  if (outputs.empty()) {
+    fmt::print(errors, "dicomsentry: {}\n", error);
+    return false;
+  }
+  for (auto& output : outputs) sink.add_output(std::move(output));
+  return true;
+}
+
+// One stderr line per extra output: what it delivered and what it could not.
+void report_outputs(const EveSink& sink, std::FILE* errors) {
+  for (const auto& output : sink.outputs()) {
+    const EveOutputStats& s = output->stats();
+    fmt::print(errors,
+               "dicomsentry: output {}: {} lines sent, {} dropped, {} not selected, {} reconnects\n",
+               output->name(), s.lines_sent, s.lines_dropped, s.lines_filtered, s.reconnects);
+  }
+}
+
 }  // namespace
 
 int run(const RunOptions& options, std::FILE* errors) {
   EveSink sink;
-  if (!open_eve(options, sink, errors)) return 1;
+  if (!open_eve(options, sink, errors) || !add_outputs(options, sink, errors)) return 1;
   if (!options.export_dir.empty()) {
     // Created now, so that a directory that cannot be made stops the run before any input.
     std::error_code ec;
@@ -317,6 +346,8 @@ int run(const RunOptions& options, std::FILE* errors) {
     clean = false;
   }
   if (stats.export_enabled) clean &= report_export(options, stats, all, errors);
+  sink.finish_outputs();
+  report_outputs(sink, errors);
   return clean ? 0 : 1;
 }
 

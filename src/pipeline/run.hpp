@@ -19,6 +19,8 @@ struct RunOptions {
   std::string bpf;                  // -f, applied to files and live capture alike
   std::string log_dir = ".";        // -l
   std::string eve_path;             // --eve: "-" is stdout; empty means <log_dir>/eve.json
+  // --eve-unix/--eve-syslog, then the config's `outputs:`: more destinations of every line.
+  std::vector<policy::OutputConfig> extra_outputs;
   // inventory.json/.csv in log_dir: by default only when eve.json goes there too, so that
   // `--eve -` or `--eve FILE` without -l leaves no files in the working directory.
   bool write_inventory = true;
