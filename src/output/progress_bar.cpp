@@ -43,7 +43,12 @@ std::string format_progress_line(const ProgressSample& sample) {
 }
 
 ProgressBar::ProgressBar(std::uint64_t total_bytes, std::FILE* out, std::int64_t start_ns)
-    : total_bytes_(total_bytes), out_(out), start_ns_(start_ns), next_draw_ns_(start_ns) {}
+    : total_bytes_(total_bytes),
+      out_(out),
+      start_ns_(start_ns),
+      // The first line after one interval: its rate and ETA then rest on something, and a
+      // run shorter than that draws nothing at all.
+      next_draw_ns_(start_ns + kRedrawIntervalNs) {}
 
 void ProgressBar::draw(std::uint64_t bytes_read, std::uint64_t packets, std::int64_t now_ns) {
   next_draw_ns_ = now_ns + kRedrawIntervalNs;

@@ -1,5 +1,6 @@
 // The offline run's progress line on a terminal: bytes read of the inputs' total, packet rate
-// and ETA, redrawn in place with '\r' at most four times a second.
+// and ETA, redrawn in place with '\r' at most four times a second, the first time 250 ms
+// after the start.
 #pragma once
 
 #include <cstdint>

@@ -57,18 +57,17 @@ TEST(ProgressBarRedraw, AtMostFourTimesASecondPaddedAndErased) {
   ASSERT_NE(file, nullptr);
   const std::int64_t t0 = 5'000 * kMs;
   ProgressBar bar(0, file, t0);
-  bar.update(0, 0, t0);                 // drawn: the first update
-  bar.update(1024, 10, t0 + 100 * kMs); // not: 100 ms later
-  bar.update(1536, 20, t0 + 249 * kMs); // not: 249 ms
-  bar.update(2048, 50, t0 + 250 * kMs); // drawn
+  bar.finish();                           // nothing drawn: nothing to erase
+  bar.update(0, 0, t0);                   // not: the first line waits one interval
+  bar.update(1536, 20, t0 + 249 * kMs);   // not: 249 ms
+  bar.update(2048, 50, t0 + 250 * kMs);   // drawn
+  bar.update(3072, 60, t0 + 499 * kMs);   // not: 249 ms after the last line
   bar.update(4096, 1, t0 + 1'000 * kMs);  // drawn, shorter: padded over the old line
   EXPECT_EQ(contents(file),
-            "\r0 B read  --"
             "\r2.0 KiB read  200 pps"
             "\r4.0 KiB read  1 pps  ");
   bar.finish();
   EXPECT_EQ(contents(file),
-            "\r0 B read  --"
             "\r2.0 KiB read  200 pps"
             "\r4.0 KiB read  1 pps  "
             "\r                   \r");
