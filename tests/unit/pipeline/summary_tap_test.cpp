@@ -7,6 +7,8 @@
 #include <numeric>
 #include <vector>
 
+std::size_t allocations_so_far();  // counting_new.cpp
+
 namespace dicomsentry {
 namespace {
 
@@ -169,6 +171,20 @@ TEST(TopTalkers, AHeavyAddressArrivingLastAfterManySmallOnesIsOnTop) {
   const std::uint64_t sum = std::accumulate(all.begin(), all.end(), std::uint64_t{0},
                                             [](std::uint64_t s, const TalkerRow& r) { return s + r.bytes; });
   EXPECT_EQ(sum, 10'000u + 1'000'000u);
+}
+
+TEST(TopTalkers, AFullTableAllocatesNothing) {
+  TopTalkers talkers(64);
+  for (std::uint8_t i = 0; i < 64; ++i) talkers.add(v4(10, 1, 0, i), 4, 1 + i);
+  const std::size_t before = allocations_so_far();
+  for (std::uint32_t i = 0; i < 1000; ++i) {
+    // A new address taking over an entry, then one certainly in the table (the largest).
+    talkers.add(v4(10, 2, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)), 4,
+                i % 7);
+    talkers.add(v4(10, 1, 0, 63), 4, 100);
+  }
+  EXPECT_EQ(allocations_so_far(), before);
+  EXPECT_EQ(talkers.tracked(), 64u);
 }
 
 TEST(SummaryTap, CountsAlertsBySignatureUpToItsBound) {
