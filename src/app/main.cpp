@@ -105,6 +105,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_flag("!--no-port-heuristic", options.app.detect_on_any_port,
                "Do not look for A-ASSOCIATE-RQ on other ports");
+  app.add_flag("!--no-summary", options.summary, "No end-of-run summary on stderr");
+  app.add_flag("!--no-progress", options.progress,
+               "No progress bar while reading files (it is only shown when stderr is a terminal)");
   app.add_flag("--log-phi", options.log_phi,
                "Write patient-identifying values (query keys, usernames) to the EVE log");
   app.add_option("--export-objects", options.export_dir,

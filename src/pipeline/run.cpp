@@ -1,6 +1,8 @@
 // Wiring for one run: inputs -> (BPF) -> pipeline -> EVE writer; errors and exit status.
 #include "pipeline/run.hpp"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -26,6 +28,8 @@
 #include "output/eve_app_writer.hpp"
 #include "output/eve_outputs.hpp"
 #include "output/eve_writer.hpp"
+#include "output/progress_bar.hpp"
+#include "output/text_summary.hpp"
 #include "output/inventory_writer.hpp"
 #include "output/object_export.hpp"
 #include "pipeline/detect_sink.hpp"
@@ -38,6 +42,18 @@
 namespace dicomsentry {
 
 namespace {
+
+std::int64_t monotonic_ns() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+// The progress bar of a file run (null: none) and the bytes of the files already read.
+struct FileProgress {
+  ProgressBar* bar = nullptr;
+  std::uint64_t done_bytes = 0;
+};
 
 // One worker: the pipeline itself, on the capture thread.
 class OneWorker final : public PacketProcessor {
@@ -62,11 +78,12 @@ extern "C" void request_stop(int) {
 
 // Reads one file to its end or first bad record. False when the file was bad or cut short.
 bool read_file(const std::string& path, BpfFilter* filter, PacketProcessor& processor,
-               CaptureCounters& capture, std::FILE* errors) {
+               CaptureCounters& capture, FileProgress& progress, std::FILE* errors) {
   ++capture.inputs;
   CaptureError error;
   std::unique_ptr<CaptureFile> file = CaptureFile::open(path, error);
   if (!file) {
+    if (progress.bar != nullptr) progress.bar->finish();  // the error on a line of its own
     fmt::print(errors, "dicomsentry: {}\n", error.message());
     ++capture.inputs_failed;
     return false;
@@ -87,13 +104,18 @@ bool read_file(const std::string& path, BpfFilter* filter, PacketProcessor& proc
       processor.process_batch(batch);
       batched = 0;
       if (g_stop_requested) break;
+      if (progress.bar != nullptr) {
+        progress.bar->update(progress.done_bytes + file->offset(), capture.packets, monotonic_ns());
+      }
     }
   }
   processor.process_batch({batch.data(), batched});
   // Workers hold views into the mapping until they have processed them.
   processor.drain();
   capture.skipped_blocks += file->skipped_blocks();
+  progress.done_bytes += file->size();
   if (result == ReadResult::kError) {
+    if (progress.bar != nullptr) progress.bar->finish();
     fmt::print(errors, "dicomsentry: {}\n", file->error().message());
     ++capture.inputs_failed;
     return false;
@@ -107,14 +129,29 @@ bool read_files(const RunOptions& options, BpfFilter* filter, PacketProcessor& p
   g_stop_requested = 0;
   std::signal(SIGINT, request_stop);
   std::signal(SIGTERM, request_stop);
+  // A progress bar on a terminal, but not when the EVE records go to the same one (--eve -).
+  std::unique_ptr<ProgressBar> bar;
+  const bool eve_on_terminal = options.eve_path == "-" && isatty(STDOUT_FILENO) != 0;
+  if (options.progress && !eve_on_terminal && ProgressBar::should_show(errors)) {
+    std::uint64_t total = 0;  // the files' sizes as they are now (one that cannot be read: 0)
+    for (const std::string& path : options.files) {
+      std::error_code ec;
+      const std::uintmax_t size = std::filesystem::file_size(path, ec);
+      if (!ec) total += size;
+    }
+    bar = std::make_unique<ProgressBar>(total, errors, monotonic_ns());
+  }
+  FileProgress progress{bar.get(), 0};
   bool clean = true;
   for (const std::string& path : options.files) {
-    clean &= read_file(path, filter, processor, capture, errors);
+    clean &= read_file(path, filter, processor, capture, progress, errors);
     if (g_stop_requested) {
+      if (bar) bar->finish();
       fmt::print(errors, "dicomsentry: stopped by a signal while reading {}\n", path);
       break;
     }
   }
+  if (bar) bar->finish();
   std::signal(SIGINT, SIG_DFL);
   std::signal(SIGTERM, SIG_DFL);
   return clean;
@@ -167,18 +204,6 @@ bool report_export(const RunOptions& options, const StatsSnapshot& stats,
     }
   }
   return false;
-}
-
-// The zone matrix on stderr: one line per zone pair seen.
-void print_zone_matrix(std::span<const detect::ZonePairSummary> rows, std::FILE* errors) {
-  fmt::print(errors, "dicomsentry: zone matrix ({} pairs)\n", rows.size());
-  fmt::print(errors, "  {:<16} {:<16} {:>8} {:>12} {:>10}  {:<8} {}\n", "client zone",
-             "server zone", "flows", "associations", "violations", "governed", "allowed");
-  for (const detect::ZonePairSummary& r : rows) {
-    fmt::print(errors, "  {:<16} {:<16} {:>8} {:>12} {:>10}  {:<8} {}\n", r.client_zone,
-               r.server_zone, r.flows, r.associations, r.violations, r.governed ? "yes" : "no",
-               r.allowed ? "yes" : "no");
-  }
 }
 
 // Opens the EVE file (creating -l's directory) or stdout. False after one error line.
@@ -263,8 +288,15 @@ int run(const RunOptions& options, std::FILE* errors) {
   if (workers > 1 && options.rule_engine != nullptr) {
     thresholds = std::make_unique<detect::SharedThresholds>(detect::ThresholdTracker::kDefaultMaxKeys);
   }
-  const SharedRunState shared{&sink, &inventory, workers > 1 ? &inventory_mutex : nullptr,
-                              thresholds.get(), workers};
+  SummaryTap summary_tap;
+  std::mutex summary_mutex;
+  const SharedRunState shared{&sink,
+                              &inventory,
+                              workers > 1 ? &inventory_mutex : nullptr,
+                              thresholds.get(),
+                              &summary_tap,
+                              workers > 1 ? &summary_mutex : nullptr,
+                              workers};
   std::vector<std::unique_ptr<WorkerStack>> stacks;
   for (unsigned i = 0; i < workers; ++i) {
     stacks.push_back(std::make_unique<WorkerStack>(options, shared, i));
@@ -282,6 +314,7 @@ int run(const RunOptions& options, std::FILE* errors) {
     return pool ? pool->stacks() : stacks;
   };
   CaptureCounters capture;
+  const auto wall_start = std::chrono::steady_clock::now();
 
   bool clean = true;
   if (!options.files.empty()) clean &= read_files(options, filter.get(), *processor, capture, errors);
@@ -328,11 +361,11 @@ int run(const RunOptions& options, std::FILE* errors) {
     stats.rules_loaded = options.rules_loaded;
     stats.rules_failed = options.rules_failed;
   }
+  std::vector<detect::ZonePairSummary> zone_rows;
   if (detect::PolicySensor* sensor = all[0]->policy_sensor()) {
     for (std::size_t i = 1; i < all.size(); ++i) sensor->merge(*all[i]->policy_sensor());
-    const std::vector<detect::ZonePairSummary> rows = sensor->summary();
-    write_policy_summary(sink, stats.ts, rows);
-    print_zone_matrix(rows, errors);
+    zone_rows = sensor->summary();
+    write_policy_summary(sink, stats.ts, zone_rows);
   }
   run_records.write_stats(stats);
   // inventory.json and inventory.csv go to -l's directory (see RunOptions::write_inventory).
@@ -348,6 +381,15 @@ int run(const RunOptions& options, std::FILE* errors) {
   if (stats.export_enabled) clean &= report_export(options, stats, all, errors);
   sink.finish_outputs();
   report_outputs(sink, errors);
+  if (options.summary) {
+    RunSummary summary;
+    summary.stats = stats;
+    summary.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    summary.tallies = summary_tap.tallies();
+    summary.zone_matrix = std::move(zone_rows);
+    fmt::print(errors, "{}", format_run_summary(summary));
+  }
   return clean ? 0 : 1;
 }
 

@@ -28,6 +28,8 @@ struct RunOptions {
   unsigned workers = 1;             // --workers: packet threads (the CLI's default: the cores)
   AppLayerConfig app;               // DICOM and DICOM-TLS ports, detection
   bool log_phi = false;             // --log-phi: write patient-identifying values
+  bool summary = true;              // --no-summary: no end-of-run summary on stderr
+  bool progress = true;             // --no-progress: no progress bar (only ever on a terminal)
   std::string export_dir;           // --export-objects: C-STORE data sets as Part 10 files
   std::uint64_t export_max_bytes = 256ull << 20;  // per object
   // Detection (null: off). Both are owned by the caller and outlive run().

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <unordered_map>
 #include <vector>
 
@@ -96,58 +97,88 @@ class SummaryTap {
   std::unordered_map<std::uint64_t, AlertCountRow> alerts_;  // key: gid << 32 | sid
 };
 
+// Several workers share one tap through `mutex` (null with one worker): it is taken once per
+// record, flow end or alert, never per packet.
+inline std::unique_lock<std::mutex> lock_tap(std::mutex* mutex) {
+  return mutex != nullptr ? std::unique_lock<std::mutex>(*mutex) : std::unique_lock<std::mutex>();
+}
+
 class SummaryEventSink final : public dicom::EventSink {
  public:
-  SummaryEventSink(SummaryTap& tap, dicom::EventSink& next) : tap_(tap), next_(next) {}
+  SummaryEventSink(SummaryTap& tap, dicom::EventSink& next, std::mutex* mutex = nullptr)
+      : tap_(tap), next_(next), mutex_(mutex) {}
 
   void on_association(const dicom::AssociationRecord& record) override {
-    tap_.on_association(record);
+    {
+      const auto lock = lock_tap(mutex_);
+      tap_.on_association(record);
+    }
     next_.on_association(record);
   }
   void on_transaction(const dicom::TransactionRecord& record) override {
-    tap_.on_transaction(record);
+    {
+      const auto lock = lock_tap(mutex_);
+      tap_.on_transaction(record);
+    }
     next_.on_transaction(record);
   }
   void on_anomaly(const dicom::AnomalyRecord& record) override {
-    tap_.on_anomaly();
+    {
+      const auto lock = lock_tap(mutex_);
+      tap_.on_anomaly();
+    }
     next_.on_anomaly(record);
   }
   void on_tls(const dicom::TlsRecord& record) override {
-    tap_.on_tls();
+    {
+      const auto lock = lock_tap(mutex_);
+      tap_.on_tls();
+    }
     next_.on_tls(record);
   }
 
  private:
   SummaryTap& tap_;
   dicom::EventSink& next_;
+  std::mutex* mutex_;
 };
 
 class SummaryFlowEnd final : public FlowEndHandler {
  public:
-  SummaryFlowEnd(SummaryTap& tap, FlowEndHandler& next) : tap_(tap), next_(next) {}
+  SummaryFlowEnd(SummaryTap& tap, FlowEndHandler& next, std::mutex* mutex = nullptr)
+      : tap_(tap), next_(next), mutex_(mutex) {}
 
   void on_flow_end(Flow& flow) override {
-    tap_.on_flow_end(flow);
+    {
+      const auto lock = lock_tap(mutex_);
+      tap_.on_flow_end(flow);
+    }
     next_.on_flow_end(flow);
   }
 
  private:
   SummaryTap& tap_;
   FlowEndHandler& next_;
+  std::mutex* mutex_;
 };
 
 class SummaryAlertSink final : public detect::AlertSink {
  public:
-  SummaryAlertSink(SummaryTap& tap, detect::AlertSink& next) : tap_(tap), next_(next) {}
+  SummaryAlertSink(SummaryTap& tap, detect::AlertSink& next, std::mutex* mutex = nullptr)
+      : tap_(tap), next_(next), mutex_(mutex) {}
 
   void on_alert(const detect::AlertRecord& alert) override {
-    tap_.on_alert(alert);
+    {
+      const auto lock = lock_tap(mutex_);
+      tap_.on_alert(alert);
+    }
     next_.on_alert(alert);
   }
 
  private:
   SummaryTap& tap_;
   detect::AlertSink& next_;
+  std::mutex* mutex_;
 };
 
 }  // namespace dicomsentry

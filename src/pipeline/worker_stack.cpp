@@ -20,18 +20,22 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
   }
   // Detection sits between the app layer and the writers (see detect_sink.hpp for the order).
   alert_writer_ = std::make_unique<EveAlertWriter>(*sink_, options.log_phi);
+  // The summary counts alerts, records and flow ends on their way to the writers.
+  summary_alerts_ =
+      std::make_unique<SummaryAlertSink>(*shared.summary, *alert_writer_, shared.summary_mutex);
   if (options.rule_engine != nullptr) {
     detect::AlertBuilderConfig builder_config;
     builder_config.shared_thresholds = shared.thresholds;
     matcher_ = std::make_unique<detect::RuleMatcher>(*options.rule_engine);
-    builder_ = std::make_unique<detect::AlertBuilder>(options.rule_engine->rules(), *alert_writer_,
+    builder_ = std::make_unique<detect::AlertBuilder>(options.rule_engine->rules(), *summary_alerts_,
                                                       builder_config);
     detectors_.matcher = matcher_.get();
     detectors_.builder = builder_.get();
   }
   if (options.policy != nullptr) {
     checker_ = std::make_unique<policy::PolicyChecker>(*options.policy);
-    sensor_ = std::make_unique<detect::PolicySensor>(*checker_, *alert_writer_, options.app.tls_ports);
+    sensor_ = std::make_unique<detect::PolicySensor>(*checker_, *summary_alerts_,
+                                                      options.app.tls_ports);
     detectors_.policy = sensor_.get();
   }
   // The asset inventory sees every record and flow end on its way to the writers.
@@ -39,8 +43,12 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
       std::make_unique<InventoryEventSink>(*shared.inventory, *app_events_, shared.inventory_mutex);
   inventory_flow_end_ =
       std::make_unique<InventoryFlowEnd>(*shared.inventory, *eve_, shared.inventory_mutex);
-  detect_events_ = std::make_unique<DetectEventSink>(detectors_, *inventory_events_);
+  summary_events_ =
+      std::make_unique<SummaryEventSink>(*shared.summary, *inventory_events_, shared.summary_mutex);
+  detect_events_ = std::make_unique<DetectEventSink>(detectors_, *summary_events_);
   detect_flow_end_ = std::make_unique<DetectFlowEnd>(detectors_, *inventory_flow_end_);
+  summary_flow_end_ =
+      std::make_unique<SummaryFlowEnd>(*shared.summary, *detect_flow_end_, shared.summary_mutex);
   // dicom.dataset rules see each C-STORE data set on its way to the exporter; pkt_data rules
   // see the raw streams on their way to the app layer. Neither exists without such rules.
   dicom::ObjectSink* objects = export_sink_.get();
@@ -63,7 +71,7 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
   config.flow.memcap_bytes /= shared.workers;
   config.reassembly.memcap_bytes /= shared.workers;
   config.expiry_by_caller = shared.workers > 1;
-  pipeline_ = std::make_unique<Pipeline>(config, *consumer, detect_flow_end_.get(), app_flow_end);
+  pipeline_ = std::make_unique<Pipeline>(config, *consumer, summary_flow_end_.get(), app_flow_end);
 }
 
 // The pipeline goes first (members are destroyed in reverse order): flows it still holds

@@ -21,6 +21,7 @@
 #include "pipeline/inventory_sink.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
+#include "pipeline/summary_tap.hpp"
 
 namespace dicomsentry {
 
@@ -30,6 +31,8 @@ struct SharedRunState {
   inventory::Inventory* inventory = nullptr;
   std::mutex* inventory_mutex = nullptr;            // null with one worker
   detect::SharedThresholds* thresholds = nullptr;   // null with one worker
+  SummaryTap* summary = nullptr;                    // the end-of-run summary's counts
+  std::mutex* summary_mutex = nullptr;              // null with one worker
   unsigned workers = 1;                             // memcaps are split between them
 };
 
@@ -68,6 +71,7 @@ class WorkerStack {
   std::unique_ptr<ObjectExporter> exporter_;
   std::unique_ptr<ExportObjectSink> export_sink_;
   std::unique_ptr<EveAlertWriter> alert_writer_;
+  std::unique_ptr<SummaryAlertSink> summary_alerts_;
   std::unique_ptr<detect::RuleMatcher> matcher_;
   std::unique_ptr<detect::AlertBuilder> builder_;
   std::unique_ptr<policy::PolicyChecker> checker_;
@@ -75,6 +79,8 @@ class WorkerStack {
   Detectors detectors_;
   std::unique_ptr<InventoryEventSink> inventory_events_;
   std::unique_ptr<InventoryFlowEnd> inventory_flow_end_;
+  std::unique_ptr<SummaryEventSink> summary_events_;
+  std::unique_ptr<SummaryFlowEnd> summary_flow_end_;
   std::unique_ptr<DetectEventSink> detect_events_;
   std::unique_ptr<DetectFlowEnd> detect_flow_end_;
   std::unique_ptr<detect::DatasetInspector> dataset_inspector_;

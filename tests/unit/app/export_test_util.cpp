@@ -17,7 +17,7 @@ namespace dicomsentry::export_test {
 
 Result run(const std::string& arguments) {
   Result result;
-  const std::string command = fmt::format("{} {} 2>&1", DICOMSENTRY_BINARY, arguments);
+  const std::string command = fmt::format("{} --no-summary {} 2>&1", DICOMSENTRY_BINARY, arguments);
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) return result;
   char buffer[4096];

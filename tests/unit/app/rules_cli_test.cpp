@@ -48,7 +48,8 @@ class RulesCli : public ::testing::Test {
     const fs::path eve = dir_ / "eve.json";
     fs::remove(eve);
     const std::string command =
-        fmt::format("timeout 60 {} --eve {} {} 2>&1", DICOMSENTRY_BINARY, eve.string(), args);
+        fmt::format("timeout 60 {} --no-summary --eve {} {} 2>&1", DICOMSENTRY_BINARY,
+                    eve.string(), args);
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) return r;
     char buffer[4096];
