@@ -23,6 +23,7 @@ namespace {
 // kMaxDrainBytes), so closing does not reset the connection before the client read the answer.
 constexpr auto kLinger = std::chrono::seconds(1);
 constexpr std::size_t kMaxDrainBytes = 64 * 1024;
+constexpr std::size_t kAlwaysParsedBytes = 32;  // a method and the start of a target
 constexpr auto kAcceptRetry = std::chrono::milliseconds(100);  // after EMFILE and the like
 
 std::string describe(const tcp::endpoint& endpoint) {
@@ -108,6 +109,15 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     filled_ += n;
+    // Parsing is over the whole head so far: only when a line may have ended, so a client
+    // trickling bytes cannot make the loop rescan 8 KiB per byte. The first bytes are always
+    // looked at, so garbage is answered at once.
+    const std::string_view fresh(buffer_.data() + filled_ - n, n);
+    if (filled_ > kAlwaysParsedBytes && filled_ < buffer_.size() &&
+        fresh.find('\n') == std::string_view::npos) {
+      read_head();
+      return;
+    }
     const HttpRequestHead head = parse_http_request_head(
         std::string_view(buffer_.data(), filled_), state_->settings.max_request_head_bytes);
     switch (head.status) {

@@ -199,6 +199,31 @@ TEST(MetricsServer, AnswersEachRequestAndCountsThem) {
   EXPECT_EQ(c.timeouts, 0u);
 }
 
+// A head in pieces, and garbage after a valid start that only a later line shows.
+TEST(MetricsServer, HeadsArrivingInPieces) {
+  RunningServer server;
+  ASSERT_TRUE(server.ok());
+  const auto send_in_pieces = [&](std::initializer_list<std::string_view> pieces) {
+    const int fd = connect_to(server.port());
+    if (fd < 0) return std::string("connect failed");
+    for (const std::string_view piece : pieces) {
+      send_all(fd, piece);
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    }
+    std::string response = receive_all(fd);
+    ::close(fd);
+    return response;
+  };
+  EXPECT_EQ(send_in_pieces({"GET /met", "rics HTTP/1.1\r\nHo", "st: a", "\r", "\n\r\n"}),
+            kOkResponse);
+  EXPECT_EQ(send_in_pieces({"GET /metrics HTTP/1.1\r\nHost: a", std::string(100, 'b'),
+                            "\x01\r\n\r\n"}),
+            error_response("400 Bad Request", "bad request\n"));
+  const HttpCounters c = server.counters();
+  EXPECT_EQ(c.requests, 2u);
+  EXPECT_EQ(c.bad_requests, 1u);
+}
+
 // 20 idle clients: 16 hold every slot and 4 are closed at once; a scrape is refused while the
 // slots are held, then answered once the idle ones time out (5 s), within 6 s of their arrival.
 TEST(MetricsServer, IdleClientsTimeOutAndDoNotBlockScrapesForLong) {
