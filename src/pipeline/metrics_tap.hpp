@@ -20,8 +20,9 @@
 
 namespace dicomsentry {
 
-// Counters keyed by a name first seen at run time, at most `capacity` distinct names; the
-// rest are counted together. The writer's lookup map is never touched by readers.
+// Counters under 64-bit keys first seen at run time (a gid/sid pair, a name's hash), each with
+// the name it came with; at most `capacity` keys, the rest counted together. Slots are
+// allocated up front; the writer's lookup map is never touched by readers.
 class NamedCounters {
  public:
   explicit NamedCounters(std::size_t capacity);
