@@ -13,6 +13,7 @@
 
 #include "detect/rule_engine.hpp"
 #include "output/eve_outputs.hpp"
+#include "pipeline/metrics_server.hpp"
 #include "pipeline/run.hpp"
 #include "policy/cidr.hpp"
 #include "policy/config.hpp"
@@ -122,6 +123,8 @@ int main(int argc, char** argv) {
   app.add_flag("-p,--no-promiscuous", no_promiscuous, "Do not put the interface in promiscuous mode");
   app.add_option("--count", options.max_packets, "Stop after this many packets (live)");
   app.add_option("--duration", options.max_seconds, "Stop after this many seconds (live)");
+  app.add_option("--metrics-listen", options.metrics_listen,
+                 "Serve Prometheus metrics on http://ADDR:PORT/metrics (live; IPv6 as [ADDR]:PORT)");
   app.add_option("--stats-interval", options.stats_interval_s,
                  "Write a stats record every this many seconds (live; 0: only at exit)")
       ->check(CLI::NonNegativeNumber);
@@ -137,6 +140,14 @@ int main(int argc, char** argv) {
   try {
     app.parse(argc, argv);
     options.write_inventory = options.eve_path.empty() || app.count("--log-dir") > 0;
+    if (!options.metrics_listen.empty()) {
+      if (options.interface.empty()) {
+        throw CLI::ValidationError("--metrics-listen", "needs a live capture (-i IFACE)");
+      }
+      if (std::string error; !ds::parse_listen_address(options.metrics_listen, error)) {
+        throw CLI::ValidationError("--metrics-listen", error);
+      }
+    }
     for (const std::string& text : eve_sockets) {
       ds::policy::OutputConfig output;
       if (std::string error; !ds::socket_output_from_flag(text, &output, error)) {

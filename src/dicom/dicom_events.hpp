@@ -4,6 +4,7 @@
 #pragma once
 
 #include <array>
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -27,6 +28,7 @@ enum class AssociationState : std::uint8_t {
   kMidstream,    // picked up without its A-ASSOCIATE exchange
 };
 std::string_view association_state_name(AssociationState state);
+inline constexpr std::size_t kAssociationStates = static_cast<std::size_t>(AssociationState::kMidstream) + 1;
 
 // DIMSE services counted per association, in PS3.7 order; index with command_kind().
 enum class CommandKind : std::uint8_t {

@@ -1,6 +1,7 @@
 // Prometheus text format 0.0.4: families in a fixed order, each sample of a family together.
 #include "output/prometheus_text.hpp"
 
+#include <algorithm>
 #include <initializer_list>
 #include <iterator>
 #include <utility>
@@ -258,6 +259,33 @@ std::string prometheus_text(const MetricsSnapshot& snapshot) {
   out.reserve(8192);
   append_prometheus_text(snapshot, out);
   return out;
+}
+
+void merge_record_counts(RecordCounts& into, const RecordCounts& from) {
+  for (std::size_t i = 0; i < into.associations_by_state.size(); ++i) {
+    into.associations_by_state[i] += from.associations_by_state[i];
+  }
+  for (std::size_t c = 0; c < into.transactions.size(); ++c) {
+    for (std::size_t s = 0; s < kStatusColumns; ++s) into.transactions[c][s] += from.transactions[c][s];
+  }
+  for (const NamedCount& n : from.anomalies) {
+    const auto it = std::find_if(into.anomalies.begin(), into.anomalies.end(),
+                                 [&](const NamedCount& m) { return m.name == n.name; });
+    if (it != into.anomalies.end()) it->count += n.count;
+    else into.anomalies.push_back(n);
+  }
+  into.anomalies_other += from.anomalies_other;
+  into.tls_handshakes += from.tls_handshakes;
+}
+
+void merge_alert_counts(AlertCounts& into, const AlertCounts& from) {
+  for (const AlertCount& a : from.by_signature) {
+    const auto it = std::find_if(into.by_signature.begin(), into.by_signature.end(),
+                                 [&](const AlertCount& b) { return b.gid == a.gid && b.sid == a.sid; });
+    if (it != into.by_signature.end()) it->count += a.count;
+    else into.by_signature.push_back(a);
+  }
+  into.other += from.other;
 }
 
 }  // namespace dicomsentry

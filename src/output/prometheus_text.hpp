@@ -17,7 +17,7 @@ namespace dicomsentry {
 // that had none (the flow or the capture ended first).
 inline constexpr std::size_t kStatusColumns = 7;  // dicom::StatusCategory values, then none
 inline constexpr std::size_t kNoResponseColumn = 6;
-inline constexpr std::size_t kAssociationStates = 8;  // dicom::AssociationState values
+using dicom::kAssociationStates;
 
 struct NamedCount {
   std::string name;
@@ -44,6 +44,11 @@ struct AlertCounts {
   std::vector<AlertCount> by_signature;  // in order of first appearance
   std::uint64_t other = 0;               // signatures beyond the tap's cap
 };
+
+// Adds one worker's counts to the sum of all (named entries matched by name, or gid and sid;
+// new ones appended in order).
+void merge_record_counts(RecordCounts& into, const RecordCounts& from);
+void merge_alert_counts(AlertCounts& into, const AlertCounts& from);
 
 struct WorkerLoad {
   std::uint64_t packets = 0;

@@ -14,8 +14,7 @@
 
 namespace dicomsentry {
 
-inline constexpr std::size_t kAssociationStates =
-    static_cast<std::size_t>(dicom::AssociationState::kMidstream) + 1;
+using dicom::kAssociationStates;
 
 // Bytes seen by one address, both directions, over the flows that ended.
 struct TalkerRow {

@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <chrono>
 #include <csignal>
+#include <memory>
 
 #include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
@@ -11,6 +12,8 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
+
+#include "pipeline/metrics_server.hpp"
 
 namespace dicomsentry {
 
@@ -46,13 +49,15 @@ std::chrono::steady_clock::duration seconds(double s) {
 class LiveLoop {
  public:
   LiveLoop(LiveCapture& source, const LiveLoopSettings& settings, PacketProcessor& processor, EveSink& sink,
-           CaptureCounters& capture, const StatsWriter& write_stats, std::FILE* errors)
+           CaptureCounters& capture, const StatsWriter& write_stats,
+           const MetricsWriter& write_metrics, std::FILE* errors)
       : source_(source),
         settings_(settings),
         processor_(processor),
         sink_(sink),
         capture_(capture),
         write_stats_(write_stats),
+        write_metrics_(write_metrics),
         errors_(errors),
         io_(1),
         stop_signals_(io_, SIGINT, SIGTERM),
@@ -69,6 +74,22 @@ class LiveLoop {
   LiveLoop& operator=(const LiveLoop&) = delete;
 
   bool run() {
+    // Destroyed before io_ (a local here); scrapes are answered between packet batches.
+    std::unique_ptr<MetricsServer> metrics;
+    if (settings_.metrics_listen) {
+      std::string error;
+      metrics = MetricsServer::start(
+          io_, *settings_.metrics_listen,
+          [this, &metrics] {
+            refresh_kernel_counters();
+            return write_metrics_(metrics->counters(), WorkerLoad{packets_, busy_ns_});
+          },
+          error);
+      if (!metrics) {
+        fmt::print(errors_, "dicomsentry: --metrics-listen: {}\n", error);
+        return false;
+      }
+    }
     stop_signals_.async_wait([this](const error_code& ec, int) {
       if (!ec) stop();
     });
@@ -111,12 +132,14 @@ class LiveLoop {
     if (settings_.max_packets != 0) {
       max = static_cast<int>(std::min<std::uint64_t>(max, settings_.max_packets - packets_));
     }
+    const std::int64_t started = steady_clock_ns();
     const int n = source_.dispatch(max, [this](const PacketView& packet) {
       ++packets_;
       ++capture_.packets;
       capture_.bytes += packet.bytes.size();
       processor_.process_batch({&packet, 1});
     });
+    busy_ns_ += static_cast<std::uint64_t>(steady_clock_ns() - started);
     if (n < 0) {
       fmt::print(errors_, "dicomsentry: {}: {}\n", settings_.interface, source_.error());
       ok_ = false;
@@ -170,6 +193,8 @@ class LiveLoop {
   EveSink& sink_;
   CaptureCounters& capture_;
   const StatsWriter& write_stats_;
+  const MetricsWriter& write_metrics_;
+  std::uint64_t busy_ns_ = 0;  // time in dispatch: the capture thread's load
   std::FILE* errors_;
   asio::io_context io_;
   asio::signal_set stop_signals_;
@@ -187,8 +212,8 @@ class LiveLoop {
 
 bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, PacketProcessor& processor,
                    EveSink& sink, CaptureCounters& capture, const StatsWriter& write_stats,
-                   std::FILE* errors) {
-  LiveLoop loop(source, settings, processor, sink, capture, write_stats, errors);
+                   const MetricsWriter& write_metrics, std::FILE* errors) {
+  LiveLoop loop(source, settings, processor, sink, capture, write_stats, write_metrics, errors);
   return loop.run();
 }
 

@@ -5,9 +5,13 @@
 #include <cstdint>
 #include <cstdio>
 #include <functional>
+#include <optional>
 #include <string>
 
+#include <boost/asio/ip/tcp.hpp>
+
 #include "capture/live_capture.hpp"
+#include "output/prometheus_text.hpp"
 #include "output/eve_sink.hpp"
 #include "output/eve_writer.hpp"
 #include "pipeline/packet_processor.hpp"
@@ -16,12 +20,16 @@ namespace dicomsentry {
 
 // Writes a periodic `stats` record stamped `now` (wall time).
 using StatsWriter = std::function<void(TimestampNs now)>;
+// The /metrics text, from the endpoint's own counters and the capture thread's load (the one
+// worker's, when there is one).
+using MetricsWriter = std::function<std::string(const HttpCounters& http, const WorkerLoad& load)>;
 
 struct LiveLoopSettings {
   std::string interface;          // for error lines
   std::uint64_t max_packets = 0;  // --count; 0: no limit
   double max_seconds = 0;         // --duration; 0: until a signal
   double stats_interval_s = 0;    // --stats-interval; 0: stats only at exit
+  std::optional<boost::asio::ip::tcp::endpoint> metrics_listen;  // --metrics-listen
 };
 
 // Runs until SIGINT/SIGTERM, --count, --duration or a capture error. On the way:
@@ -36,6 +44,6 @@ struct LiveLoopSettings {
 // pipeline and writes the final stats; signal dispositions are restored on return.
 bool run_live_loop(LiveCapture& source, const LiveLoopSettings& settings, PacketProcessor& processor,
                    EveSink& sink, CaptureCounters& capture, const StatsWriter& write_stats,
-                   std::FILE* errors);
+                   const MetricsWriter& write_metrics, std::FILE* errors);
 
 }  // namespace dicomsentry

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -36,6 +37,7 @@
 #include "pipeline/export_sink.hpp"
 #include "pipeline/inventory_sink.hpp"
 #include "pipeline/live_loop.hpp"
+#include "pipeline/metrics_server.hpp"
 #include "pipeline/worker_pool.hpp"
 #include "pipeline/worker_stack.hpp"
 
@@ -160,7 +162,8 @@ bool read_files(const RunOptions& options, BpfFilter* filter, PacketProcessor& p
 // Captures from an interface until a signal, the packet count or the duration says stop; the
 // event loop (live_loop.hpp) also rotates, flushes, expires idle flows and writes periodic stats.
 bool capture_live(const RunOptions& options, PacketProcessor& processor, EveSink& sink,
-                  CaptureCounters& capture, const StatsWriter& write_stats, std::FILE* errors) {
+                  CaptureCounters& capture, const StatsWriter& write_stats,
+                  const MetricsWriter& write_metrics, std::FILE* errors) {
   ++capture.inputs;
   LiveOptions live;
   live.interface = options.interface;
@@ -180,8 +183,13 @@ bool capture_live(const RunOptions& options, PacketProcessor& processor, EveSink
   }
   if (!source->warning().empty()) fmt::print(errors, "dicomsentry: {}\n", source->warning());
   LiveLoopSettings settings{options.interface, options.max_packets, options.max_seconds,
-                            options.stats_interval_s};
-  const bool ok = run_live_loop(*source, settings, processor, sink, capture, write_stats, errors);
+                            options.stats_interval_s, std::nullopt};
+  if (!options.metrics_listen.empty()) {
+    std::string listen_error;  // main() checked the syntax already
+    settings.metrics_listen = parse_listen_address(options.metrics_listen, listen_error);
+  }
+  const bool ok = run_live_loop(*source, settings, processor, sink, capture, write_stats,
+                                write_metrics, errors);
   if (!ok) ++capture.inputs_failed;
   return ok;
 }
@@ -324,7 +332,8 @@ int run(const RunOptions& options, std::FILE* errors) {
     const TimestampNs started = std::chrono::duration_cast<std::chrono::nanoseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
-    const StatsWriter periodic_stats = [&](TimestampNs now) {
+    // The workers' counters as of now (one worker: its own; several: as last published).
+    const auto live_counters = [&] {
       StatsSnapshot stats;
       stats.capture = capture;
       stats.flow_memcap = options.pipeline.flow.memcap_bytes;
@@ -333,13 +342,33 @@ int run(const RunOptions& options, std::FILE* errors) {
         stats.first_ts = pool->first_ts();
       } else {
         worker_stacks()[0]->add_counters(stats, false);
+        if (const detect::AlertBuilder* builder = worker_stacks()[0]->alert_builder()) {
+          stats.detect_enabled = true;
+          stats.detect = builder->counters();
+        }
         stats.first_ts = worker_stacks()[0]->pipeline().first_ts();
       }
-      stats.ts = now;
       if (stats.first_ts == 0) stats.first_ts = started;
+      return stats;
+    };
+    const StatsWriter periodic_stats = [&](TimestampNs now) {
+      StatsSnapshot stats = live_counters();
+      stats.ts = now;
+      stats.detect_enabled = false;  // periodic records: transport and app layer sections
       run_records.write_stats(stats);
     };
-    clean &= capture_live(options, *processor, sink, capture, periodic_stats, errors);
+    const MetricsWriter metrics_text = [&](const HttpCounters& http, const WorkerLoad& load) {
+      MetricsSnapshot m;
+      m.stats = live_counters();
+      for (const auto& stack : worker_stacks()) {
+        merge_record_counts(m.records, stack->record_metrics().read());
+        merge_alert_counts(m.alerts, stack->alert_metrics().read());
+      }
+      m.workers = pool ? pool->loads() : std::vector<WorkerLoad>{load};
+      m.http = http;
+      return prometheus_text(m);
+    };
+    clean &= capture_live(options, *processor, sink, capture, periodic_stats, metrics_text, errors);
   }
 
   StatsSnapshot stats;

@@ -44,6 +44,7 @@ struct RunOptions {
   std::uint64_t max_packets = 0;    // 0: no limit (live: stop after this many)
   double max_seconds = 0;           // live: stop after this long; 0 means until a signal
   double stats_interval_s = 0;      // live: a `stats` record this often; 0 means only at exit
+  std::string metrics_listen;       // live: --metrics-listen ADDR:PORT; empty: no endpoint
 };
 
 // Exit status as the CLI documents it: 0 clean, 1 when an input was bad or cut short (what

@@ -85,12 +85,13 @@ void WorkerPool::run_worker(unsigned index) {
   std::array<PacketView, Pipeline::kBatch> batch;
   const auto publish_counters = [&] {
     StatsSnapshot counters;
-    stack.add_counters(counters, false);
+    stack.add_counters(counters, true);
     const std::lock_guard lock(worker.published_mutex);
     worker.published = counters;
   };
   for (bool running = true; running;) {
     const std::span<const RingEntry> entries = worker.ring.wait_for_entries();
+    const std::int64_t started = steady_ns();
     std::size_t batched = 0;
     for (const RingEntry& entry : entries) {
       if (entry.order == RingOrder::kPacket) {
@@ -118,6 +119,9 @@ void WorkerPool::run_worker(unsigned index) {
     }
     pipeline.process_batch({batch.data(), batched});
     worker.ring.release(entries.size());
+    worker.busy_ns.store(worker.busy_ns.load(std::memory_order_relaxed) +
+                             static_cast<std::uint64_t>(steady_ns() - started),
+                         std::memory_order_relaxed);
   }
 }
 
@@ -136,12 +140,18 @@ void WorkerPool::add_published_counters(StatsSnapshot& stats) const {
     stats.reassembly_high_water += published.reassembly_high_water;
     stats.reassembly_memcap += published.reassembly_memcap;
     add_counters(stats.app, published.app);
+    if (published.detect_enabled) {
+      stats.detect_enabled = true;
+      add_counters(stats.detect, published.detect);
+    }
   }
 }
 
-std::vector<std::uint64_t> WorkerPool::packets_per_worker() const {
-  std::vector<std::uint64_t> out;
-  for (const auto& worker : workers_) out.push_back(worker->packets);
+std::vector<WorkerLoad> WorkerPool::loads() const {
+  std::vector<WorkerLoad> out;
+  for (const auto& worker : workers_) {
+    out.push_back({worker->packets, worker->busy_ns.load(std::memory_order_relaxed)});
+  }
   return out;
 }
 

@@ -3,12 +3,14 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "output/prometheus_text.hpp"
 #include "pipeline/packet_processor.hpp"
 #include "pipeline/packet_ring.hpp"
 #include "pipeline/worker_stack.hpp"
@@ -55,14 +57,16 @@ class WorkerPool final : public PacketProcessor {
   std::vector<std::unique_ptr<WorkerStack>>& stacks() { return stacks_; }
   TimestampNs first_ts() const { return schedule_.first(); }
   TimestampNs last_ts() const { return schedule_.clock(); }
-  // Packets each worker was given (its load).
-  std::vector<std::uint64_t> packets_per_worker() const;
+  // Each worker's load: packets given to it and time spent processing (not waiting). Read by
+  // the reader's thread.
+  std::vector<WorkerLoad> loads() const;
 
  private:
   struct Worker {
     Worker(std::size_t entries, std::size_t arena) : ring(entries, arena) {}
     PacketRing ring;
     std::uint64_t packets = 0;  // ingest side
+    std::atomic<std::uint64_t> busy_ns{0};  // worker side, one writer
     mutable std::mutex published_mutex;
     StatsSnapshot published;  // counters as of the last timeout check
     std::thread thread;

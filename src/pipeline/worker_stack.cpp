@@ -21,8 +21,9 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
   // Detection sits between the app layer and the writers (see detect_sink.hpp for the order).
   alert_writer_ = std::make_unique<EveAlertWriter>(*sink_, options.log_phi);
   // The summary counts alerts, records and flow ends on their way to the writers.
+  metrics_alerts_ = std::make_unique<MetricsAlertSink>(*alert_writer_);
   summary_alerts_ =
-      std::make_unique<SummaryAlertSink>(*shared.summary, *alert_writer_, shared.summary_mutex);
+      std::make_unique<SummaryAlertSink>(*shared.summary, *metrics_alerts_, shared.summary_mutex);
   if (options.rule_engine != nullptr) {
     detect::AlertBuilderConfig builder_config;
     builder_config.shared_thresholds = shared.thresholds;
@@ -57,7 +58,8 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
         *options.rule_engine, *matcher_, *builder_, export_sink_.get());
     objects = dataset_inspector_.get();
   }
-  app_ = std::make_unique<AppLayer>(options.app, *detect_events_, objects);
+  metrics_events_ = std::make_unique<MetricsEventSink>(*detect_events_);
+  app_ = std::make_unique<AppLayer>(options.app, *metrics_events_, objects);
   StreamConsumer* consumer = app_.get();
   FlowEndHandler* app_flow_end = app_.get();
   if (matcher_ && options.rule_engine->has_payload_rules()) {

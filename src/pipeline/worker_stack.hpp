@@ -19,6 +19,7 @@
 #include "pipeline/detect_sink.hpp"
 #include "pipeline/export_sink.hpp"
 #include "pipeline/inventory_sink.hpp"
+#include "pipeline/metrics_tap.hpp"
 #include "pipeline/pipeline.hpp"
 #include "pipeline/run.hpp"
 #include "pipeline/summary_tap.hpp"
@@ -56,6 +57,9 @@ class WorkerStack {
   const ExportObjectSink* export_sink() const { return export_sink_.get(); }
   const detect::AlertBuilder* alert_builder() const { return builder_.get(); }
   const EveAppWriter& app_events() const { return *app_events_; }
+  // /metrics counts (atomics: readable from the control thread while the worker runs).
+  const MetricsEventSink& record_metrics() const { return *metrics_events_; }
+  const MetricsAlertSink& alert_metrics() const { return *metrics_alerts_; }
 
   // Adds this worker's counters to `stats` (capture, time and run-level fields untouched):
   // decode, flow, reassembly and app layer always; `full` adds the export, detection, policy
@@ -71,6 +75,7 @@ class WorkerStack {
   std::unique_ptr<ObjectExporter> exporter_;
   std::unique_ptr<ExportObjectSink> export_sink_;
   std::unique_ptr<EveAlertWriter> alert_writer_;
+  std::unique_ptr<MetricsAlertSink> metrics_alerts_;
   std::unique_ptr<SummaryAlertSink> summary_alerts_;
   std::unique_ptr<detect::RuleMatcher> matcher_;
   std::unique_ptr<detect::AlertBuilder> builder_;
@@ -83,6 +88,7 @@ class WorkerStack {
   std::unique_ptr<SummaryFlowEnd> summary_flow_end_;
   std::unique_ptr<DetectEventSink> detect_events_;
   std::unique_ptr<DetectFlowEnd> detect_flow_end_;
+  std::unique_ptr<MetricsEventSink> metrics_events_;
   std::unique_ptr<detect::DatasetInspector> dataset_inspector_;
   std::unique_ptr<AppLayer> app_;
   std::unique_ptr<detect::PayloadInspector> payload_inspector_;

@@ -240,6 +240,75 @@ TEST_F(LiveControl, SigintWritesTheFinalStatsOfAnEchoAssociation) {
   EXPECT_EQ(s["app_layer"]["transactions"], 1);
 }
 
+// --metrics-listen with two workers: while the sensor runs, curl scrapes /metrics and sees
+// the two C-ECHO associations it has seen; a garbage request gets 400 and POST 405, and
+// capture goes on (the final stats count every packet).
+TEST_F(LiveControl, MetricsEndpointAnswersScrapesWhileCapturing) {
+  if (std::system("curl --version > /dev/null 2>&1") != 0) GTEST_SKIP() << "no curl";
+  std::uint16_t port = 0, metrics_port = 0;
+  const int probe = listen_loopback(port);
+  ASSERT_GE(probe, 0);
+  ::close(probe);
+  const int metrics_probe = listen_loopback(metrics_port);
+  ASSERT_GE(metrics_probe, 0);
+  ::close(metrics_probe);
+  const pid_t storescp =
+      spawn({"timeout", "60", "storescp", "--aetitle", "STORESCP", std::to_string(port)},
+            dir_ / "storescp.txt");
+  ASSERT_GT(storescp, 0);
+  int fd = -1;
+  ASSERT_TRUE(wait_until([&] { return connect_loopback(port, fd) && ::close(fd) == 0; },
+                         std::chrono::seconds(10)));
+  start_inspector(port, {"--workers", "2", "--metrics-listen",
+                         fmt::format("127.0.0.1:{}", metrics_port)});
+  const std::string echo =
+      fmt::format("timeout 20 echoscu -aet ECHOSCU -aec STORESCP 127.0.0.1 {}", port);
+  EXPECT_EQ(std::system(echo.c_str()), 0);
+  EXPECT_EQ(std::system(echo.c_str()), 0);
+  // Workers publish their counts once a second: scrape until both echoes show (bounded).
+  const fs::path scrape = dir_ / "metrics.txt";
+  const std::string curl = fmt::format("curl -s --max-time 5 -o {} http://127.0.0.1:{}/metrics",
+                                       scrape.string(), metrics_port);
+  const std::string echoes =
+      "dicomsentry_dicom_transactions_total{command=\"C-ECHO\",status=\"success\"} 2\n";
+  EXPECT_TRUE(wait_until(
+      [&] { return std::system(curl.c_str()) == 0 && slurp(scrape).find(echoes) != std::string::npos; },
+      std::chrono::seconds(10)))
+      << slurp(scrape);
+  const std::string text = slurp(scrape);
+  EXPECT_NE(text.find("dicomsentry_dicom_associations_total{state=\"released\"} 2\n"),
+            std::string::npos) << text;
+  EXPECT_NE(text.find("dicomsentry_worker_packets_total{worker=\"1\"}"), std::string::npos) << text;
+  // A POST and a garbage request line: 405 and 400.
+  const std::string post = fmt::format(
+      "curl -s --max-time 5 -o /dev/null -w '%{{http_code}}' -X POST http://127.0.0.1:{}/metrics > {}",
+      metrics_port, (dir_ / "post.txt").string());
+  ASSERT_EQ(std::system(post.c_str()), 0);
+  EXPECT_EQ(slurp(dir_ / "post.txt"), "405");
+  int garbage = -1;
+  ASSERT_TRUE(connect_loopback(metrics_port, garbage));
+  const std::string junk = "\x16\x03\x01 not http at all\r\n\r\n";
+  ASSERT_EQ(::send(garbage, junk.data(), junk.size(), MSG_NOSIGNAL), static_cast<ssize_t>(junk.size()));
+  char reply[64] = {};
+  timeval tv{5, 0};
+  ::setsockopt(garbage, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const ssize_t n = ::recv(garbage, reply, sizeof reply - 1, 0);
+  ::close(garbage);
+  ASSERT_GT(n, 12);
+  EXPECT_EQ(std::string(reply, 12), "HTTP/1.1 400");
+  // Capture carried on: a third echo after the bad requests is counted too.
+  EXPECT_EQ(std::system(echo.c_str()), 0);
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(interrupt(), 0) << slurp(dir_ / "stderr.txt");
+  ::kill(storescp, SIGTERM);
+  wait_exit(storescp, std::chrono::seconds(5));
+  const std::vector<json> events = read_eve(eve());
+  EXPECT_EQ(of_type(events, "dicom_association").size(), 3u);
+  const auto stats = of_type(events, "stats");
+  ASSERT_EQ(stats.size(), 1u);
+  EXPECT_EQ(stats[0]["stats"]["app_layer"]["transactions"], 3);
+}
+
 TEST_F(LiveControl, SighupReopensARotatedEveFile) {
   std::uint16_t port = 0;
   const int listener = listen_loopback(port);

@@ -95,7 +95,7 @@ class RuleFileOnDisk : public ::testing::Test {
   };
   static Result run(const std::string& arguments) {
     Result result;
-    const std::string command = fmt::format("{} {} 2>&1", DICOMSENTRY_BINARY, arguments);
+    const std::string command = fmt::format("{} --no-summary {} 2>&1", DICOMSENTRY_BINARY, arguments);
     FILE* pipe = popen(command.c_str(), "r");
     if (pipe == nullptr) return result;
     char buffer[4096];
