@@ -196,11 +196,19 @@ TEST(SuggestPolicyCapture, AllowsWhatWasSeenAndRefusesAnotherCapture) {
   EXPECT_EQ(same.checked, 3u);
   EXPECT_EQ(same.allowed, 3u);
   EXPECT_EQ(same.violations, 0u);
-  // storescu_small: STORESCU -> STORESCP on 11112 was never seen: its calling title is refused.
+  // storescu_small: STORESCU -> STORESCP on 11112 was never seen. Both entries cover the zone
+  // pair and refuse it; the checker names the first one (port 104) and its first failed
+  // condition, the port.
   const detect::PolicySensorCounters other = policy_run("storescu_small", loaded.config);
   EXPECT_EQ(other.checked, 1u);
   EXPECT_EQ(other.violations, 1u);
-  EXPECT_EQ(other.by_reason[static_cast<std::size_t>(policy::PolicyReason::kCallingAe)], 1u);
+  EXPECT_EQ(other.by_reason[static_cast<std::size_t>(policy::PolicyReason::kPort)], 1u);
+  // echo_sweep (pcaps/README.md): 8 echoscu and 3 nmap associations, all on 11112 with titles
+  // never seen, and nmap's 3 port-scan connects (not DICOM): every one refused.
+  const detect::PolicySensorCounters sweep = policy_run("echo_sweep", loaded.config);
+  EXPECT_EQ(sweep.checked, 14u);
+  EXPECT_EQ(sweep.allowed, 0u);
+  EXPECT_EQ(sweep.violations, 14u);
 }
 
 }  // namespace

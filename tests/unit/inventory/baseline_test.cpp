@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <filesystem>
+#include <iterator>
 #include <fstream>
 #include <string>
 #include <vector>
@@ -241,6 +242,34 @@ TEST(BaselineChecker, RemembersAtMostTheCapAndCountsTheRest) {
   EXPECT_EQ(checker.counters().novelties, 2u);
   EXPECT_EQ(checker.counters().repeated, 2u);  // A1, A2 in round two
   EXPECT_EQ(checker.counters().dropped, 4u);   // A3, A4 in both rounds
+}
+
+TEST(InventoryObservedFlows, DistinctBoundedAndCounted) {
+  InventoryLimits limits;
+  limits.max_flows = 2;
+  Inventory inventory(nullptr, limits);
+  const Flow flow = flow_between("10.0.0.1", "10.0.0.2", 104);
+  inventory.on_association(association(flow, "CT1", "PACS"));
+  inventory.on_association(association(flow, "CT1", "PACS"));  // the same: kept once
+  dicom::AssociationRecord midstream;
+  midstream.flow = &flow;
+  midstream.midstream = true;
+  inventory.on_association(midstream);  // no titles seen: not a flow for the policy
+  const Flow tls = flow_between("10.0.0.3", "10.0.0.2", 2762, AppProto::kTls);
+  inventory.on_flow_end(tls);
+  inventory.on_association(association(flow, "CT2", "PACS"));  // over max_flows
+  ASSERT_EQ(inventory.observed_flows().size(), 2u);
+  const policy::ObservedFlow& first = *inventory.observed_flows().begin();
+  EXPECT_EQ(first.calling_ae, "CT1");
+  EXPECT_EQ(first.called_ae, "PACS");
+  EXPECT_EQ(first.server_port, 104);
+  EXPECT_FALSE(first.tls);
+  const policy::ObservedFlow& second = *std::next(inventory.observed_flows().begin());
+  EXPECT_TRUE(second.tls);
+  EXPECT_EQ(second.server_port, 2762);
+  EXPECT_EQ(second.client.bytes[3], 3);
+  EXPECT_EQ(second.calling_ae, "");
+  EXPECT_EQ(inventory.counters().flows_dropped, 1u);
 }
 
 struct SeenAlert {
