@@ -28,8 +28,8 @@ void string_set(const Json& device, std::string_view key, std::string_view ip,
   }
   for (const Json& item : *found) {
     if (!item.is_string()) {
-      throw BadBaseline{fmt::format("device {}: '{}' holds {}, not a string", ip, key,
-                                    item.type_name())};
+      throw BadBaseline{
+          fmt::format("device {}: '{}' holds {}, not a string", ip, key, item.type_name())};
     }
     out.insert(item.get<std::string>());
   }
@@ -55,7 +55,8 @@ Baseline baseline_of(const Json& root) {
     const std::string text = ip->get<std::string>();
     DeviceAddress address;
     const auto parsed = policy::parse_ip(text, &address.ip_version);
-    if (!parsed) throw BadBaseline{fmt::format("device {}: '{}' is not an IP address", index, text)};
+    if (!parsed)
+      throw BadBaseline{fmt::format("device {}: '{}' is not an IP address", index, text)};
     address.ip = *parsed;
     BaselineDevice& device = baseline.devices[address];  // a repeated address adds up
     string_set(d, "ae_titles_scu", text, device.ae_titles_scu);
@@ -175,7 +176,8 @@ void BaselineChecker::check_side(const DeviceAddress& address, std::string_view 
   }
 }
 
-std::span<const Novelty> BaselineChecker::check_association(const dicom::AssociationRecord& record) {
+std::span<const Novelty> BaselineChecker::check_association(
+    const dicom::AssociationRecord& record) {
   found_.clear();
   if (record.flow == nullptr) return {};
   const FlowEnds ends = ends_of(*record.flow);
@@ -198,9 +200,12 @@ std::span<const Novelty> BaselineChecker::check_flow_end(const Flow& flow) {
 
 std::string_view novelty_kind_name(NoveltyKind kind) {
   switch (kind) {
-    case NoveltyKind::kDevice: return "device";
-    case NoveltyKind::kAeTitle: return "ae_title";
-    case NoveltyKind::kImplementation: return "implementation";
+    case NoveltyKind::kDevice:
+      return "device";
+    case NoveltyKind::kAeTitle:
+      return "ae_title";
+    case NoveltyKind::kImplementation:
+      return "implementation";
   }
   return "unknown";
 }

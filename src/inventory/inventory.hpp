@@ -78,7 +78,7 @@ struct Device {
 struct InventoryLimits {
   std::size_t max_devices = 65536;
   std::size_t max_set_entries = 64;  // per set, per device
-  std::size_t max_flows = 65536;      // distinct observed DICOM flows, for --suggest-policy
+  std::size_t max_flows = 65536;     // distinct observed DICOM flows, for --suggest-policy
 };
 
 struct InventoryCounters {

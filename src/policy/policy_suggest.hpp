@@ -47,15 +47,15 @@ struct ObservedFlowLess {
 
  private:
   using Key = std::tuple<std::uint8_t, const std::array<std::uint8_t, 16>&,
-                         const std::array<std::uint8_t, 16>&, std::uint16_t, bool,
-                         std::string_view, std::string_view>;
+                         const std::array<std::uint8_t, 16>&, std::uint16_t, bool, std::string_view,
+                         std::string_view>;
   static Key key(const ObservedFlow& f) {
     return Key(f.ip_version, f.client.bytes, f.server.bytes, f.server_port, f.tls, f.calling_ae,
                f.called_ae);
   }
   static Key key(const ObservedFlowView& f) {
-    return Key(f.ip_version, f.client->bytes, f.server->bytes, f.server_port, f.tls,
-               f.calling_ae, f.called_ae);
+    return Key(f.ip_version, f.client->bytes, f.server->bytes, f.server_port, f.tls, f.calling_ae,
+               f.called_ae);
   }
 };
 

@@ -39,9 +39,7 @@ class Discard final : public dicom::EventSink, public FlowEndHandler {
 
 class Collect final : public detect::AlertSink {
  public:
-  void on_alert(const detect::AlertRecord& a) override {
-    signatures.emplace_back(a.signature);
-  }
+  void on_alert(const detect::AlertRecord& a) override { signatures.emplace_back(a.signature); }
   std::vector<std::string> signatures;
 };
 

@@ -7,8 +7,8 @@
 #include <unistd.h>
 
 #include <filesystem>
-#include <iterator>
 #include <fstream>
+#include <iterator>
 #include <string>
 #include <vector>
 
@@ -113,7 +113,8 @@ TEST(BaselineParse, EachBadDocumentHasItsError) {
       {R"({"devices":[{"ip":"10.0.0.1"}, 5]})", "b.json: device 2 is not an object"},
       {R"({"devices":[{"ae_titles_scu":[]}]})", "b.json: device 1 has no 'ip' string"},
       {R"({"devices":[{"ip":7}]})", "b.json: device 1 has no 'ip' string"},
-      {R"({"devices":[{"ip":"10.0.0.300"}]})", "b.json: device 1: '10.0.0.300' is not an IP address"},
+      {R"({"devices":[{"ip":"10.0.0.300"}]})",
+       "b.json: device 1: '10.0.0.300' is not an IP address"},
       {R"({"devices":[{"ip":"10.0.0.1","ae_titles_scp":"PACS"}]})",
        "b.json: device 10.0.0.1: 'ae_titles_scp' is not a list"},
       {R"({"devices":[{"ip":"10.0.0.1","implementation_class_uids":["1.2",3]}]})",
@@ -209,8 +210,8 @@ TEST(BaselineChecker, NewDeviceCoversItsTitlesAndFlowsFindDevices) {
   EXPECT_TRUE(checker.check_association(r).empty());
   // A DICOM-TLS flow: both ends' devices; an undetected flow: nothing.
   const Flow tls = flow_between("10.0.0.8", "10.0.0.2", 2762, AppProto::kTls);
-  EXPECT_TRUE(checker.check_flow_end(flow_between("10.0.0.5", "10.0.0.6", 80, AppProto::kUnknown))
-                  .empty());
+  EXPECT_TRUE(
+      checker.check_flow_end(flow_between("10.0.0.5", "10.0.0.6", 80, AppProto::kUnknown)).empty());
   EXPECT_EQ(texts(checker.check_flow_end(tls)), (Texts{"device v4 8"}));
   EXPECT_EQ(checker.counters().novelties, 2u);
 }
@@ -233,7 +234,8 @@ TEST(BaselineChecker, RemembersAtMostTheCapAndCountsTheRest) {
   Texts seen;
   for (int round = 0; round < 2; ++round) {
     for (const char* title : titles) {
-      for (const std::string& t : texts(checker.check_association(association(flow, title, "PACS")))) {
+      for (const std::string& t :
+           texts(checker.check_association(association(flow, title, "PACS")))) {
         seen.push_back(t);
       }
     }

@@ -62,7 +62,8 @@ const char* const kHeader =
 
 TEST(PolicySuggest, ExactTextForObservedSubnets) {
   const std::string text = suggest_policy(site_flows(), nullptr);
-  const std::string expected = std::string(kHeader) +
+  const std::string expected =
+      std::string(kHeader) +
       "# Seen: 4 distinct DICOM flows (client, server port, AE titles).\n"
       "\n"
       "zones:\n"
