@@ -13,9 +13,11 @@
 
 namespace dicomsentry::detect {
 
-// Suricata's generator ids: 1 for rules from files; dicomsentry's own policy alerts use 2.
+// Suricata's generator ids: 1 for rules from files; dicomsentry's own policy alerts use 2,
+// its baseline (asset change) alerts 3.
 inline constexpr std::uint32_t kRuleGid = 1;
 inline constexpr std::uint32_t kPolicyGid = 2;
+inline constexpr std::uint32_t kBaselineGid = 3;
 
 // What a policy alert adds: which entry of which config was broken, and why.
 struct PolicyAlertContext {

@@ -61,6 +61,7 @@ constexpr std::array kClassifications = {
     Classification{"dicom-protocol-anomaly", "DICOM Protocol Anomaly", 3},
     Classification{"dicom-data-exfiltration", "Possible Imaging Data Exfiltration", 1},
     Classification{"segmentation-violation", "Segmentation policy violation", 1},
+    Classification{"asset-change", "Asset inventory change", 3},
 };
 
 }  // namespace

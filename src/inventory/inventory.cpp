@@ -89,9 +89,26 @@ Inventory::Endpoints Inventory::endpoints(const Flow& flow, TimestampNs first, T
   return ends;
 }
 
+void Inventory::observe(const policy::ObservedFlowView& flow) {
+  if (flows_.contains(flow)) return;
+  if (flows_.size() >= limits_.max_flows) {
+    ++counters_.flows_dropped;
+    return;
+  }
+  flows_.insert(policy::ObservedFlow{flow.ip_version, *flow.client, *flow.server, flow.server_port,
+                                     flow.tls, std::string(flow.calling_ae),
+                                     std::string(flow.called_ae)});
+}
+
 void Inventory::on_association(const dicom::AssociationRecord& record) {
   if (record.flow == nullptr) return;
   Endpoints ends = endpoints(*record.flow, record.start_ts, record.end_ts);
+  if (!record.midstream) {  // mid-stream: no AE titles seen, and the policy does not judge it
+    const FlowRoles roles = roles_of(*record.flow);
+    observe(policy::ObservedFlowView{roles.client.ip_version, &roles.client.ip, &roles.server.ip,
+                                     roles.server_port, false, record.calling_ae,
+                                     record.called_ae});
+  }
   if (Device* client = ends.client) {
     add_text(*client, client->ae_titles_scu, record.calling_ae);
     add_text(*client, client->implementation_class_uids, record.requestor.implementation_class_uid);
@@ -148,6 +165,11 @@ void Inventory::on_flow_end(const Flow& flow) {
   if (flow.app_proto != AppProto::kDicom && flow.app_proto != AppProto::kTls) return;
   Endpoints ends = endpoints(flow, flow.first_ts, flow.last_ts);
   if (ends.server != nullptr) add(*ends.server, ends.server->dicom_server_ports, ends.server_port);
+  if (flow.app_proto == AppProto::kTls) {
+    const FlowRoles roles = roles_of(flow);
+    observe(policy::ObservedFlowView{roles.client.ip_version, &roles.client.ip, &roles.server.ip,
+                                     roles.server_port, true, {}, {}});
+  }
 }
 
 }  // namespace dicomsentry::inventory

@@ -15,6 +15,7 @@
 #include "dicom/dicom_events.hpp"
 #include "flow/flow.hpp"
 #include "policy/config.hpp"
+#include "policy/policy_suggest.hpp"
 #include "policy/zones.hpp"
 
 namespace dicomsentry::inventory {
@@ -94,11 +95,13 @@ struct Device {
 struct InventoryLimits {
   std::size_t max_devices = 65536;
   std::size_t max_set_entries = 64;  // per set, per device
+  std::size_t max_flows = 65536;     // distinct observed DICOM flows, for --suggest-policy
 };
 
 struct InventoryCounters {
   std::uint64_t devices_dropped = 0;  // facts about devices beyond max_devices, not kept
   std::uint64_t entries_dropped = 0;  // all devices' set entries over the limit
+  std::uint64_t flows_dropped = 0;    // observed flows beyond max_flows, not kept
 };
 
 class Inventory {
@@ -114,6 +117,10 @@ class Inventory {
 
   const std::map<DeviceAddress, Device>& devices() const { return devices_; }
   const InventoryCounters& counters() const { return counters_; }
+  // Each distinct (client, server port, calling and called AE title) of an association with
+  // its A-ASSOCIATE, and (client, server port) of a TLS flow: what suggest_policy needs.
+  const policy::ObservedFlows& observed_flows() const { return flows_; }
+  const policy::Config* config() const { return zones_; }
   bool has_zones() const { return zones_ != nullptr; }
   std::string_view zone_name(policy::ZoneId zone) const;
 
@@ -133,6 +140,7 @@ class Inventory {
     set.insert(value, limits_.max_set_entries, device.entries_dropped);
     counters_.entries_dropped += device.entries_dropped - dropped_before;
   }
+  void observe(const policy::ObservedFlowView& flow);
   void add_text(Device& device, BoundedSet<std::string>& set, std::string_view value) {
     if (!value.empty()) add(device, set, value);
   }
@@ -141,6 +149,7 @@ class Inventory {
   policy::ZoneClassifier classifier_;
   InventoryLimits limits_;
   std::map<DeviceAddress, Device> devices_;
+  policy::ObservedFlows flows_;
   InventoryCounters counters_;
 };
 

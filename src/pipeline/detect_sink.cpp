@@ -10,6 +10,7 @@ void DetectEventSink::on_association(const dicom::AssociationRecord& record) {
     d_.builder->flush();
   }
   if (d_.policy != nullptr) d_.policy->on_association(record);
+  if (d_.baseline != nullptr) d_.baseline->on_association(record);
   next_.on_association(record);
 }
 
@@ -48,6 +49,7 @@ void DetectFlowEnd::on_flow_end(Flow& flow) {
     d_.builder->on_flow_end(flow);
   }
   if (d_.policy != nullptr) d_.policy->on_flow_end(flow);
+  if (d_.baseline != nullptr) d_.baseline->on_flow_end(flow);
   next_.on_flow_end(flow);
 }
 

@@ -7,19 +7,23 @@
 #include "detect/rule_engine.hpp"
 #include "dicom/dicom_events.hpp"
 #include "flow/flow_table.hpp"
+#include "inventory/baseline_sensor.hpp"
 
 namespace dicomsentry {
 
-// The detectors of one worker; any may be absent (no -S: no matcher; no -c: no sensor).
+// The detectors of one worker; any may be absent (no -S: no matcher; no -c: no sensor; no
+// --baseline: no baseline sensor).
 struct Detectors {
   detect::RuleMatcher* matcher = nullptr;  // with builder
   detect::AlertBuilder* builder = nullptr;
   detect::PolicySensor* policy = nullptr;
+  inventory::BaselineSensor* baseline = nullptr;
 };
 
 // Order: a record's alerts are written BEFORE the record itself (rules first, then the
-// policy), so a reader of the EVE log meets the alert first and the record it was raised on
-// right after, as in Suricata where alerts precede the transaction's app-layer record.
+// policy, then the baseline), so a reader of the EVE log meets the alert first and the record
+// it was raised on right after, as in Suricata where alerts precede the transaction's
+// app-layer record.
 // Anomalies meet the app-layer-event rules.
 class DetectEventSink final : public dicom::EventSink {
  public:
@@ -37,7 +41,8 @@ class DetectEventSink final : public dicom::EventSink {
 };
 
 // At flow end (after the app layer reported the flow's associations): flow rules, then the
-// policy's check of a non-DICOM flow, then the pass mark is forgotten, then the flow record.
+// policy's check of a non-DICOM flow, then the baseline's new devices of a DICOM or DICOM-TLS
+// flow, then the pass mark is forgotten, then the flow record.
 class DetectFlowEnd final : public FlowEndHandler {
  public:
   DetectFlowEnd(const Detectors& detectors, FlowEndHandler& next) : d_(detectors), next_(next) {}

@@ -29,6 +29,7 @@ TEST(Classification, SuricataClasstypesKeepTheirDescriptionAndPriority) {
   expect("default-login-attempt", "Attempt to login by a default username and password", 2);
   expect("command-and-control", "Malware Command and Control Activity Detected", 1);
   expect("dicom-unauthenticated", "Unauthenticated DICOM Association", 2);
+  expect("asset-change", "Asset inventory change", 3);
   EXPECT_FALSE(find_classification("no-such-class").has_value());
   EXPECT_FALSE(find_classification("").has_value());
 }
@@ -39,7 +40,7 @@ TEST(Classification, NamesAreUnique) {
     EXPECT_TRUE(names.insert(std::string(classification_at(i).name)).second)
         << classification_at(i).name;
   }
-  EXPECT_EQ(names.size(), 48u);
+  EXPECT_EQ(names.size(), 49u);
 }
 
 TEST(Classification, SeverityIsRulePriorityElseClasstypeElseThree) {
