@@ -12,6 +12,7 @@
 #include <fmt/ranges.h>
 
 #include "detect/rule_engine.hpp"
+#include "inventory/baseline.hpp"
 #include "output/eve_outputs.hpp"
 #include "pipeline/metrics_server.hpp"
 #include "pipeline/run.hpp"
@@ -133,6 +134,13 @@ int main(int argc, char** argv) {
   app.add_option("-S,--rules", rule_files, "Load a rules file (repeatable)");
   app.add_flag("--test-rules", test_rules,
                "Check the -S rules files, print each error and the counts, and exit");
+  std::string baseline_file;
+  app.add_option("--baseline", baseline_file,
+                 "Alert on devices, AE titles and implementations not in this inventory.json of an "
+                 "earlier run");
+  app.add_option("--suggest-policy", options.suggest_policy_path,
+                 "At the end, write the segmentation policy the observed DICOM traffic implies "
+                 "(config format, to review) to this file");
   std::string config_file;
   app.add_option("-c,--config", config_file,
                  "Load a YAML config: rule variables, DICOM ports, zones and the segmentation policy");
@@ -192,6 +200,16 @@ int main(int argc, char** argv) {
       options.app.tls_ports = expand_ports(config->tls_ports);
     }
     options.policy = config.get();
+  }
+  std::unique_ptr<ds::inventory::Baseline> baseline;
+  if (!baseline_file.empty()) {
+    ds::inventory::BaselineLoad loaded = ds::inventory::load_baseline_file(baseline_file);
+    if (!loaded.ok) {
+      std::fprintf(stderr, "dicomsentry: %s\n", loaded.error.c_str());
+      return 1;
+    }
+    baseline = std::make_unique<ds::inventory::Baseline>(std::move(loaded.baseline));
+    options.baseline = baseline.get();
   }
   std::unique_ptr<ds::detect::RuleEngine> engine;
   if (!rule_files.empty()) {

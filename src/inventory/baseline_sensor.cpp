@@ -24,8 +24,9 @@ std::uint32_t baseline_signature_id(NoveltyKind kind) {
   return 1 + static_cast<std::uint32_t>(kind);
 }
 
-BaselineSensor::BaselineSensor(BaselineChecker& checker, detect::AlertSink& alerts)
-    : checker_(checker), alerts_(alerts) {
+BaselineSensor::BaselineSensor(BaselineChecker& checker, detect::AlertSink& alerts,
+                               std::mutex* mutex)
+    : checker_(checker), alerts_(alerts), mutex_(mutex) {
   if (const auto c = detect::find_classification(kBaselineClasstype)) {
     category_ = c->description;
     severity_ = c->priority;
@@ -35,12 +36,15 @@ BaselineSensor::BaselineSensor(BaselineChecker& checker, detect::AlertSink& aler
 void BaselineSensor::on_association(const dicom::AssociationRecord& record) {
   if (record.flow == nullptr) return;
   const TimestampNs ts = record.start_ts != 0 ? record.start_ts : record.end_ts;
+  // The checker's answer is a view into it: used up under the lock.
+  const auto lock = mutex_ != nullptr ? std::unique_lock(*mutex_) : std::unique_lock<std::mutex>();
   for (const Novelty& novelty : checker_.check_association(record)) {
     raise(novelty, *record.flow, ts, &record);
   }
 }
 
 void BaselineSensor::on_flow_end(const Flow& flow) {
+  const auto lock = mutex_ != nullptr ? std::unique_lock(*mutex_) : std::unique_lock<std::mutex>();
   for (const Novelty& novelty : checker_.check_flow_end(flow)) {
     raise(novelty, flow, flow.first_ts, nullptr);
   }

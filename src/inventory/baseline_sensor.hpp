@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <mutex>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -28,8 +29,9 @@ struct BaselineSensorCounters {
 // 10.1.2.3" (the alert's `dicom` object has both AE titles of the association).
 class BaselineSensor {
  public:
-  // `checker` and `alerts` must outlive the sensor.
-  BaselineSensor(BaselineChecker& checker, detect::AlertSink& alerts);
+  // `checker` and `alerts` must outlive the sensor. Several workers share one checker (each
+  // novelty is reported once per run) through `mutex`; null with one worker.
+  BaselineSensor(BaselineChecker& checker, detect::AlertSink& alerts, std::mutex* mutex = nullptr);
 
   void on_association(const dicom::AssociationRecord& record);
   void on_flow_end(const Flow& flow);
@@ -43,6 +45,7 @@ class BaselineSensor {
 
   BaselineChecker& checker_;
   detect::AlertSink& alerts_;
+  std::mutex* mutex_;
   std::string_view category_;
   std::uint8_t severity_ = 3;
   fmt::memory_buffer signature_;  // reused: the text of the alert being raised

@@ -40,6 +40,7 @@
 #include "pipeline/metrics_server.hpp"
 #include "pipeline/worker_pool.hpp"
 #include "pipeline/worker_stack.hpp"
+#include "policy/policy_suggest.hpp"
 
 namespace dicomsentry {
 
@@ -296,12 +297,19 @@ int run(const RunOptions& options, std::FILE* errors) {
   if (workers > 1 && options.rule_engine != nullptr) {
     thresholds = std::make_unique<detect::SharedThresholds>(detect::ThresholdTracker::kDefaultMaxKeys);
   }
+  std::unique_ptr<inventory::BaselineChecker> baseline;
+  std::mutex baseline_mutex;
+  if (options.baseline != nullptr) {
+    baseline = std::make_unique<inventory::BaselineChecker>(*options.baseline);
+  }
   SummaryTap summary_tap;
   std::mutex summary_mutex;
   const SharedRunState shared{&sink,
                               &inventory,
                               workers > 1 ? &inventory_mutex : nullptr,
                               thresholds.get(),
+                              baseline.get(),
+                              workers > 1 ? &baseline_mutex : nullptr,
                               &summary_tap,
                               workers > 1 ? &summary_mutex : nullptr,
                               workers};
@@ -402,6 +410,18 @@ int run(const RunOptions& options, std::FILE* errors) {
       options.write_inventory && !write_inventory_files(inventory, options.log_dir, error)) {
     fmt::print(errors, "dicomsentry: {}\n", error);
     clean = false;
+  }
+  if (!options.suggest_policy_path.empty()) {
+    const std::string text = policy::suggest_policy(inventory.observed_flows(), options.policy);
+    if (std::string error;
+        !policy::write_policy_suggestion(options.suggest_policy_path, text, error)) {
+      fmt::print(errors, "dicomsentry: {}\n", error);
+      clean = false;
+    }
+  }
+  if (baseline && baseline->counters().dropped > 0) {
+    fmt::print(errors, "dicomsentry: --baseline: {} novelties not remembered (the limit was reached)\n",
+               baseline->counters().dropped);
   }
   if (!sink.flush()) {
     fmt::print(errors, "dicomsentry: {}\n", sink.last_error());

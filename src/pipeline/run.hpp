@@ -8,6 +8,7 @@
 
 #include "applayer/app_layer.hpp"
 #include "detect/rule_engine.hpp"
+#include "inventory/baseline.hpp"
 #include "policy/config.hpp"
 #include "pipeline/pipeline.hpp"
 
@@ -36,6 +37,8 @@ struct RunOptions {
   const detect::RuleEngine* rule_engine = nullptr;  // -S, built
   std::uint64_t rules_loaded = 0, rules_failed = 0;  // for stats.detect
   const policy::Config* policy = nullptr;           // -c: zones and policy
+  const inventory::Baseline* baseline = nullptr;    // --baseline: an earlier inventory.json
+  std::string suggest_policy_path;                  // --suggest-policy: written at the end
   // Live capture settings.
   std::uint32_t snaplen = 262144;
   std::uint32_t buffer_size = 64u << 20;

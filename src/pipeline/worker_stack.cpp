@@ -39,6 +39,11 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
                                                       options.app.tls_ports);
     detectors_.policy = sensor_.get();
   }
+  if (shared.baseline != nullptr) {
+    baseline_sensor_ = std::make_unique<inventory::BaselineSensor>(*shared.baseline, *summary_alerts_,
+                                                                   shared.baseline_mutex);
+    detectors_.baseline = baseline_sensor_.get();
+  }
   // The asset inventory sees every record and flow end on its way to the writers.
   inventory_events_ =
       std::make_unique<InventoryEventSink>(*shared.inventory, *app_events_, shared.inventory_mutex);

@@ -32,6 +32,8 @@ struct SharedRunState {
   inventory::Inventory* inventory = nullptr;
   std::mutex* inventory_mutex = nullptr;            // null with one worker
   detect::SharedThresholds* thresholds = nullptr;   // null with one worker
+  inventory::BaselineChecker* baseline = nullptr;   // --baseline: novelties once per run
+  std::mutex* baseline_mutex = nullptr;             // null with one worker
   SummaryTap* summary = nullptr;                    // the end-of-run summary's counts
   std::mutex* summary_mutex = nullptr;              // null with one worker
   unsigned workers = 1;                             // memcaps are split between them
@@ -53,6 +55,7 @@ class WorkerStack {
   EveWriter& eve() { return *eve_; }
   const AppLayer& app() const { return *app_; }
   detect::PolicySensor* policy_sensor() { return sensor_.get(); }
+  const inventory::BaselineSensor* baseline_sensor() const { return baseline_sensor_.get(); }
   const ObjectExporter* exporter() const { return exporter_.get(); }
   const ExportObjectSink* export_sink() const { return export_sink_.get(); }
   const detect::AlertBuilder* alert_builder() const { return builder_.get(); }
@@ -81,6 +84,7 @@ class WorkerStack {
   std::unique_ptr<detect::AlertBuilder> builder_;
   std::unique_ptr<policy::PolicyChecker> checker_;
   std::unique_ptr<detect::PolicySensor> sensor_;
+  std::unique_ptr<inventory::BaselineSensor> baseline_sensor_;
   Detectors detectors_;
   std::unique_ptr<InventoryEventSink> inventory_events_;
   std::unique_ptr<InventoryFlowEnd> inventory_flow_end_;
