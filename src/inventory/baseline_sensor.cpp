@@ -6,6 +6,7 @@
 #include <array>
 #include <iterator>
 
+#include "dicomsentry/optional_lock.hpp"
 #include "detect/classification.hpp"
 
 namespace dicomsentry::inventory {
@@ -37,14 +38,14 @@ void BaselineSensor::on_association(const dicom::AssociationRecord& record) {
   if (record.flow == nullptr) return;
   const TimestampNs ts = record.start_ts != 0 ? record.start_ts : record.end_ts;
   // The checker's answer is a view into it: used up under the lock.
-  const auto lock = mutex_ != nullptr ? std::unique_lock(*mutex_) : std::unique_lock<std::mutex>();
+  const auto lock = lock_if_shared(mutex_);
   for (const Novelty& novelty : checker_.check_association(record)) {
     raise(novelty, *record.flow, ts, &record);
   }
 }
 
 void BaselineSensor::on_flow_end(const Flow& flow) {
-  const auto lock = mutex_ != nullptr ? std::unique_lock(*mutex_) : std::unique_lock<std::mutex>();
+  const auto lock = lock_if_shared(mutex_);
   for (const Novelty& novelty : checker_.check_flow_end(flow)) {
     raise(novelty, flow, flow.first_ts, nullptr);
   }

@@ -6,16 +6,12 @@
 
 #include <mutex>
 
+#include "dicomsentry/optional_lock.hpp"
 #include "dicom/dicom_events.hpp"
 #include "flow/flow_table.hpp"
 #include "inventory/inventory.hpp"
 
 namespace dicomsentry {
-
-// `mutex` is null when one worker owns the inventory.
-inline std::unique_lock<std::mutex> lock_inventory(std::mutex* mutex) {
-  return mutex != nullptr ? std::unique_lock<std::mutex>(*mutex) : std::unique_lock<std::mutex>();
-}
 
 class InventoryEventSink final : public dicom::EventSink {
  public:
@@ -25,14 +21,14 @@ class InventoryEventSink final : public dicom::EventSink {
 
   void on_association(const dicom::AssociationRecord& record) override {
     {
-      const auto lock = lock_inventory(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       inventory_.on_association(record);
     }
     next_.on_association(record);
   }
   void on_transaction(const dicom::TransactionRecord& record) override {
     {
-      const auto lock = lock_inventory(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       inventory_.on_transaction(record);
     }
     next_.on_transaction(record);
@@ -40,7 +36,7 @@ class InventoryEventSink final : public dicom::EventSink {
   void on_anomaly(const dicom::AnomalyRecord& record) override { next_.on_anomaly(record); }
   void on_tls(const dicom::TlsRecord& record) override {
     {
-      const auto lock = lock_inventory(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       inventory_.on_tls(record);
     }
     next_.on_tls(record);
@@ -60,7 +56,7 @@ class InventoryFlowEnd final : public FlowEndHandler {
 
   void on_flow_end(Flow& flow) override {
     {
-      const auto lock = lock_inventory(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       inventory_.on_flow_end(flow);
     }
     next_.on_flow_end(flow);

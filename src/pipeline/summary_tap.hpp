@@ -11,6 +11,7 @@
 
 #include "detect/alert_record.hpp"
 #include "dicom/dicom_events.hpp"
+#include "dicomsentry/optional_lock.hpp"
 #include "flow/flow_table.hpp"
 #include "output/text_summary.hpp"
 
@@ -99,10 +100,6 @@ class SummaryTap {
 
 // Several workers share one tap through `mutex` (null with one worker): it is taken once per
 // record, flow end or alert, never per packet.
-inline std::unique_lock<std::mutex> lock_tap(std::mutex* mutex) {
-  return mutex != nullptr ? std::unique_lock<std::mutex>(*mutex) : std::unique_lock<std::mutex>();
-}
-
 class SummaryEventSink final : public dicom::EventSink {
  public:
   SummaryEventSink(SummaryTap& tap, dicom::EventSink& next, std::mutex* mutex = nullptr)
@@ -110,28 +107,28 @@ class SummaryEventSink final : public dicom::EventSink {
 
   void on_association(const dicom::AssociationRecord& record) override {
     {
-      const auto lock = lock_tap(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       tap_.on_association(record);
     }
     next_.on_association(record);
   }
   void on_transaction(const dicom::TransactionRecord& record) override {
     {
-      const auto lock = lock_tap(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       tap_.on_transaction(record);
     }
     next_.on_transaction(record);
   }
   void on_anomaly(const dicom::AnomalyRecord& record) override {
     {
-      const auto lock = lock_tap(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       tap_.on_anomaly();
     }
     next_.on_anomaly(record);
   }
   void on_tls(const dicom::TlsRecord& record) override {
     {
-      const auto lock = lock_tap(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       tap_.on_tls();
     }
     next_.on_tls(record);
@@ -150,7 +147,7 @@ class SummaryFlowEnd final : public FlowEndHandler {
 
   void on_flow_end(Flow& flow) override {
     {
-      const auto lock = lock_tap(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       tap_.on_flow_end(flow);
     }
     next_.on_flow_end(flow);
@@ -169,7 +166,7 @@ class SummaryAlertSink final : public detect::AlertSink {
 
   void on_alert(const detect::AlertRecord& alert) override {
     {
-      const auto lock = lock_tap(mutex_);
+      const auto lock = lock_if_shared(mutex_);
       tap_.on_alert(alert);
     }
     next_.on_alert(alert);
