@@ -62,6 +62,7 @@ class LiveLoop {
         io_(1),
         stop_signals_(io_, SIGINT, SIGTERM),
         hup_signal_(io_, SIGHUP),
+        usr1_signal_(io_, SIGUSR1),
         capture_fd_(io_, source.selectable_fd()),
         tick_(io_),
         stats_timer_(io_),
@@ -94,6 +95,7 @@ class LiveLoop {
       if (!ec) stop();
     });
     wait_for_hup();
+    wait_for_usr1();
     wait_readable();
     schedule_tick();
     if (settings_.stats_interval_s > 0) schedule_stats();
@@ -110,6 +112,14 @@ class LiveLoop {
 
  private:
   void stop() { io_.stop(); }
+
+  void wait_for_usr1() {
+    usr1_signal_.async_wait([this](const error_code& ec, int) {
+      if (ec) return;
+      if (settings_.on_usr1) settings_.on_usr1();
+      wait_for_usr1();
+    });
+  }
 
   void wait_for_hup() {
     hup_signal_.async_wait([this](const error_code& ec, int) {
@@ -199,6 +209,7 @@ class LiveLoop {
   asio::io_context io_;
   asio::signal_set stop_signals_;
   asio::signal_set hup_signal_;
+  asio::signal_set usr1_signal_;
   asio::posix::stream_descriptor capture_fd_;
   asio::steady_timer tick_;
   asio::steady_timer stats_timer_;

@@ -30,11 +30,12 @@ struct LiveLoopSettings {
   double max_seconds = 0;         // --duration; 0: until a signal
   double stats_interval_s = 0;    // --stats-interval; 0: stats only at exit
   std::optional<boost::asio::ip::tcp::endpoint> metrics_listen;  // --metrics-listen
+  std::function<void()> on_usr1;  // SIGUSR1: write the inventory files now (null: ignored)
 };
 
 // Runs until SIGINT/SIGTERM, --count, --duration or a capture error. On the way:
 // - the pcap fd is watched for read readiness and drained in bounded batches;
-// - SIGHUP reopens the EVE file (logrotate moved it away);
+// - SIGHUP reopens the EVE file (logrotate moved it away); SIGUSR1 calls on_usr1;
 // - once a second the EVE sink is flushed if due and flows idle past their timeout end,
 //   even when no packet arrives;
 // - every stats_interval_s, write_stats(now) is called (a periodic `stats` record; `now` is

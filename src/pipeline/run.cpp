@@ -164,7 +164,8 @@ bool read_files(const RunOptions& options, BpfFilter* filter, PacketProcessor& p
 // event loop (live_loop.hpp) also rotates, flushes, expires idle flows and writes periodic stats.
 bool capture_live(const RunOptions& options, PacketProcessor& processor, EveSink& sink,
                   CaptureCounters& capture, const StatsWriter& write_stats,
-                  const MetricsWriter& write_metrics, std::FILE* errors) {
+                  const MetricsWriter& write_metrics, const std::function<void()>& on_usr1,
+                  std::FILE* errors) {
   ++capture.inputs;
   LiveOptions live;
   live.interface = options.interface;
@@ -184,7 +185,7 @@ bool capture_live(const RunOptions& options, PacketProcessor& processor, EveSink
   }
   if (!source->warning().empty()) fmt::print(errors, "dicomsentry: {}\n", source->warning());
   LiveLoopSettings settings{options.interface, options.max_packets, options.max_seconds,
-                            options.stats_interval_s, std::nullopt};
+                            options.stats_interval_s, std::nullopt, on_usr1};
   if (!options.metrics_listen.empty()) {
     std::string listen_error;  // main() checked the syntax already
     settings.metrics_listen = parse_listen_address(options.metrics_listen, listen_error);
@@ -376,7 +377,16 @@ int run(const RunOptions& options, std::FILE* errors) {
       m.http = http;
       return prometheus_text(m);
     };
-    clean &= capture_live(options, *processor, sink, capture, periodic_stats, metrics_text, errors);
+    // SIGUSR1: the inventory as it stands, without stopping (workers keep adding under the lock).
+    const std::function<void()> write_inventory_now = [&] {
+      if (!options.write_inventory) return;
+      const auto lock = lock_if_shared(shared.inventory_mutex);
+      if (std::string error; !write_inventory_files(inventory, options.log_dir, error)) {
+        fmt::print(errors, "dicomsentry: SIGUSR1: {}\n", error);
+      }
+    };
+    clean &= capture_live(options, *processor, sink, capture, periodic_stats, metrics_text,
+                          write_inventory_now, errors);
   }
 
   StatsSnapshot stats;
