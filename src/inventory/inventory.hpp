@@ -4,10 +4,11 @@
 // records and flow ends (never per packet); bounded in devices and in entries per set.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <iterator>
 #include <map>
-#include <ranges>
 #include <set>
 #include <string>
 #include <string_view>
@@ -66,11 +67,50 @@ class BoundedSet {
     additions_.emplace(T(value), 1);
     return true;
   }
-  // The values held, in order.
-  auto items() const { return std::views::keys(additions_); }
+  using Additions = std::map<T, std::uint64_t, std::less<>>;  // held value -> times added
+
+  // The values held, in order: a view of the map's keys. (Written out: clang 14 cannot use
+  // libstdc++ 12's std::views::keys.)
+  class Items {
+   public:
+    class iterator {
+     public:
+      using iterator_category = std::forward_iterator_tag;
+      using value_type = T;
+      using difference_type = std::ptrdiff_t;
+      using pointer = const T*;
+      using reference = const T&;
+      iterator() = default;
+      explicit iterator(typename Additions::const_iterator it) : it_(it) {}
+      const T& operator*() const { return it_->first; }
+      const T* operator->() const { return &it_->first; }
+      iterator& operator++() {
+        ++it_;
+        return *this;
+      }
+      iterator operator++(int) {
+        iterator before = *this;
+        ++it_;
+        return before;
+      }
+      friend bool operator==(const iterator&, const iterator&) = default;
+
+     private:
+      typename Additions::const_iterator it_;
+    };
+    explicit Items(const Additions& additions) : additions_(&additions) {}
+    iterator begin() const { return iterator(additions_->begin()); }
+    iterator end() const { return iterator(additions_->end()); }
+    bool empty() const { return additions_->empty(); }
+    std::size_t size() const { return additions_->size(); }
+
+   private:
+    const Additions* additions_;
+  };
+  Items items() const { return Items(additions_); }
 
  private:
-  std::map<T, std::uint64_t, std::less<>> additions_;  // held value -> times added
+  Additions additions_;
 };
 
 struct Device {
