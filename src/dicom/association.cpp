@@ -41,6 +41,7 @@ void Association::start(Flow& flow, TimestampNs ts, bool midstream, bool port_co
   record_.flow = &flow;
   record_.start_ts = ts;
   record_.end_ts = ts;
+  last_ts_ = ts;
   record_.midstream = midstream;
   record_.port_configured = port_configured;
   record_.state = midstream ? AssociationState::kMidstream : AssociationState::kRequested;
@@ -72,7 +73,7 @@ ContextSummary& Association::next_context() {
 bool Association::ended() const { return reported_; }
 
 Consumed Association::on_data(const StreamContext& at, ByteView data) {
-  record_.end_ts = at.ts;
+  last_ts_ = at.ts;
   return splitters_[static_cast<std::size_t>(at.direction)].on_data(at, data, *this);
 }
 
@@ -88,7 +89,7 @@ void Association::finish(TimestampNs ts) {
       state != AssociationState::kAborted && state != AssociationState::kMidstream) {
     state = AssociationState::kIncomplete;
   }
-  end(ts > record_.end_ts ? ts : record_.end_ts, state);
+  end(ts > last_ts_ ? ts : last_ts_, state);
 }
 
 void Association::end(TimestampNs ts, AssociationState state) {

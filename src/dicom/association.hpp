@@ -62,23 +62,27 @@ class Association final : public PduHandler, public AnomalyReporter {
   void count_pdu(Direction from, std::uint8_t type, std::uint64_t bytes);
   bool ended() const;
 
-  // What every PDU touches comes first and stays together (a few cache lines); the record,
-  // touched per association, comes last. PDU counts go into the record when it is reported.
+  // What every delivery touches comes first and stays together (a few cache lines); PDU
+  // counts (per PDU) follow the DIMSE state, and the record, touched per association, comes
+  // last. PDU counts and the last delivery's time go into the record when it is reported.
   struct PduCounts {
     std::uint64_t bytes = 0;
     std::uint32_t pdus = 0;
     std::array<std::uint32_t, 8> by_type{};
   };
+  // A delivery inside a data set touches the splitter, the time and the DIMSE tracker's
+  // message state only: the first cache lines of the session, which the pipeline prefetches.
   AssociationShared& shared_;
   std::array<PduSplitter, 2> splitters_;
-  std::array<PduCounts, 2> counts_;  // by sender: [kToServer] is the requestor
-  std::uint32_t receiver_max_[2] = {0, 0};  // P-DATA-TF limit for what each side sends; 0 none
+  TimestampNs last_ts_ = 0;  // of the last delivery: the record's end time when it is reported
   Flow* flow_ = nullptr;
   bool reported_ = false;
   bool seen_rq_ = false;
   bool seen_ac_ = false;
   std::uint32_t anomaly_events_ = 0;
   DimseTracker dimse_;
+  std::array<PduCounts, 2> counts_;  // by sender: [kToServer] is the requestor
+  std::uint32_t receiver_max_[2] = {0, 0};  // P-DATA-TF limit for what each side sends; 0 none
   AssociationRecord record_;
   // The previous association's context summaries, kept with their strings' buffers: a pooled
   // session's next A-ASSOCIATE-RQ fills them again instead of allocating a dozen UIDs.

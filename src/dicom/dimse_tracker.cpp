@@ -53,7 +53,7 @@ void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* 
   reporter_ = reporter;
   midstream_ = midstream;
   contexts_known_ = false;
-  context_index_.fill(-1);
+  context_index_.fill(kNoContext);
   context_usable_.reset();
   context_flagged_.reset();
   for (Message& m : messages_) {
@@ -71,15 +71,17 @@ void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* 
     p.used = false;
     p.object = nullptr;
   }
-  pending_keys_.fill(0);
+  // Slots past pending_'s size were never used: their keys are still 0.
+  std::fill_n(pending_keys_.begin(), pending_.size(), 0u);
   order_ = 0;
 }
 
 void DimseTracker::index_contexts() {
-  context_index_.fill(-1);
+  context_index_.fill(kNoContext);
   const auto& contexts = association_->contexts;
-  for (std::size_t i = 0; i < contexts.size(); ++i) {
-    context_index_[contexts[i].id] = static_cast<std::int16_t>(i);
+  // Contexts past index 254 (only a hostile AC names that many) stay unindexed: unknown.
+  for (std::size_t i = 0; i < contexts.size() && i < kNoContext; ++i) {
+    context_index_[contexts[i].id] = static_cast<std::uint8_t>(i);
     context_usable_[contexts[i].id] = contexts[i].answered && contexts[i].result == 0;
   }
   contexts_known_ = true;
@@ -89,15 +91,15 @@ void DimseTracker::check_context(const StreamContext& at, std::uint8_t context_i
   // What was sent is parsed either way: whether it was allowed is the anomaly.
   if (!contexts_known_ || context_usable_[context_id] || context_flagged_[context_id]) return;
   context_flagged_[context_id] = true;
-  reporter_->anomaly(at, context_index_[context_id] < 0 ? EngineAnomaly::kUnknownContext
+  reporter_->anomaly(at, context_index_[context_id] == kNoContext ? EngineAnomaly::kUnknownContext
                                                        : EngineAnomaly::kContextNotAccepted,
                      at.offset);
 }
 
 void DimseTracker::fill_context(TransactionRecord& record, std::uint8_t context_id) const {
   record.presentation_context_id = context_id;
-  const std::int16_t i = context_index_[context_id];
-  if (i < 0) return;
+  const std::uint8_t i = context_index_[context_id];
+  if (i == kNoContext) return;
   const ContextSummary& c = association_->contexts[static_cast<std::size_t>(i)];
   record.abstract_syntax = c.abstract_syntax;
   record.transfer_syntax = c.accepted_transfer_syntax;

@@ -46,7 +46,9 @@ std::string_view infer_transfer_syntax(ByteView head);
 
 class DimseTracker {
  public:
-  DimseTracker() { pending_.reserve(4); }
+  // Nothing is reserved: an association that is open but idle holds no pending records
+  // (616 bytes each); a pooled session keeps what its earlier associations grew.
+  DimseTracker() = default;
   void start(Flow* flow, AssociationRecord* association, EventSink* events, ObjectSink* objects,
              AnomalyReporter* reporter, bool midstream);
   // After A-ASSOCIATE-AC: maps context ids to the association's contexts.
@@ -81,29 +83,31 @@ class DimseTracker {
   };
 
   // One message in progress per direction (PS3.8 Annex E: fragments of different messages
-  // are never interleaved within a direction).
+  // are never interleaved within a direction). What a data set fragment's delivery reads
+  // (on_pdv_data) comes first, in the message's first cache line.
   struct Message {
-    bool synced = true;            // false after loss or mid-stream: next command may be cut
-    bool in_command = false;
-    bool command_overflow = false;
-    std::uint8_t command_context = 0;
-    std::vector<std::byte> command;
     // Current PDV.
-    std::uint32_t pdv_length = 0;  // its fragment's bytes, as its header says
     bool pdv_is_command = false;
     bool pdv_is_last = false;
     bool pdv_ignored = false;
+    bool in_data_set = false;
+    std::uint32_t pdv_length = 0;  // its fragment's bytes, as its header says
+    std::size_t head_limit = 0;
+    std::uint64_t data_set_bytes = 0;
+    std::vector<std::byte> head;
     // Data set announced by the last command.
     bool expect_data_set = false;
-    bool in_data_set = false;
     bool data_set_is_request = false;
     bool data_set_final_response = false;
     bool data_set_gap = false;
     std::uint8_t data_set_context = 0;
     std::int32_t data_set_pending = -1;  // index into pending_, or -1 when not tracked
-    std::size_t head_limit = 0;
-    std::uint64_t data_set_bytes = 0;
-    std::vector<std::byte> head;
+    // The command set in progress.
+    bool synced = true;            // false after loss or mid-stream: next command may be cut
+    bool in_command = false;
+    bool command_overflow = false;
+    std::uint8_t command_context = 0;
+    std::vector<std::byte> command;
   };
 
   // `command` is the whole command set: m.command, or the PDV's bytes when it came in one view.
@@ -121,12 +125,13 @@ class DimseTracker {
     return kSlotUsed | (static_cast<std::uint32_t>(direction) << 16) | message_id;
   }
 
-  // Per-PDV state first; per-message and per-association state after it.
+  // Per-PDV state first (with the export sink, read on every data set fragment);
+  // per-message and per-association state after it.
+  ObjectSink* objects_ = nullptr;
   std::array<Message, 2> messages_;
   Flow* flow_ = nullptr;
   AssociationRecord* association_ = nullptr;
   EventSink* events_ = nullptr;
-  ObjectSink* objects_ = nullptr;
   AnomalyReporter* reporter_ = nullptr;
   bool midstream_ = false;
   bool contexts_known_ = false;
@@ -138,7 +143,8 @@ class DimseTracker {
   // Outstanding requests: a compact key per slot (scanned per response) beside the records.
   static constexpr std::uint32_t kSlotUsed = 1u << 31;
   std::array<std::uint32_t, kMaxOutstanding> pending_keys_{};  // kSlotUsed | direction << 16 | id
-  std::array<std::int16_t, 256> context_index_{};  // id -> index in association_->contexts
+  static constexpr std::uint8_t kNoContext = 0xff;
+  std::array<std::uint8_t, 256> context_index_{};  // id -> index in association_->contexts
   std::uint64_t order_ = 0;
 };
 

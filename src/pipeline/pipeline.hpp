@@ -98,8 +98,8 @@ class Pipeline final : public FlowEndHandler {
   void advance_clock(TimestampNs ts);
 
   // Cache lines of a flow's application state touched by nearly every payload packet (the
-  // DICOM session's framing, counters and message state).
-  static constexpr int kAppStateLines = 4;
+  // DICOM session's framing, time and per-direction message state: see association.hpp).
+  static constexpr int kAppStateLines = 5;
 
   PipelineConfig config_;
   FlowEndHandler* flow_records_;
