@@ -2,7 +2,8 @@
 // physical limit), the transport pipeline (decode, flows, reassembly, EVE flow records, streams
 // discarded) and the full pipeline (the same plus the DICOM/TLS application layer and its EVE
 // events) on the same file. Prints medians over several runs, the ratio to the bare read and
-// the application layer's share of the per-packet time; asserts nothing.
+// the application layer's share of the per-packet time, then the targets side by side
+// (short-packet and bulk traffic classes, two workers, tshark); asserts nothing.
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -240,15 +241,133 @@ double median(std::vector<double> values) {
   return values[values.size() / 2];
 }
 
+// Writes a capture of `packets` packets with the given C-STORE share, or exits.
+void write_capture(const std::string& path, std::uint64_t packets, std::uint64_t seed,
+                   double bulk_share) {
+  const auto summary = ds::synth::write_benchmark_capture(path, packets, seed, bulk_share);
+  if (!summary.ok) {
+    fmt::print(stderr, "cannot write {}: {}\n", path, summary.error);
+    std::exit(1);
+  }
+}
+
+// One traffic class of the targets: the bare read and the full pipeline with the
+// default rules on one capture, medians of thread CPU time.
+struct ClassFigures {
+  double bare_pps = 0, bare_gbps = 0, rules_pps = 0, rules_gbps = 0;
+};
+
+ClassFigures measure_class(const std::string& path, int runs) {
+  std::vector<double> bare_pps, bare_gbps, rules_pps, rules_gbps;
+  AppTotals totals;
+  bare_read(path);  // warm the page cache
+  for (int i = 0; i < runs; ++i) {
+    const Pass bare = bare_read(path);
+    const Pass ruled = full_pipeline(path, Mode::kRules, totals);
+    bare_pps.push_back(bare.packets / bare.seconds);
+    bare_gbps.push_back(bare.bytes * 8 / bare.seconds / 1e9);
+    rules_pps.push_back(ruled.packets / ruled.seconds);
+    rules_gbps.push_back(ruled.bytes * 8 / ruled.seconds / 1e9);
+  }
+  return {median(bare_pps), median(bare_gbps), median(rules_pps), median(rules_gbps)};
+}
+
+// Wall-clock seconds of the tshark command on `path`, or a negative value when tshark
+// is not installed or fails.
+double tshark_seconds(const std::string& path) {
+  const std::string command = fmt::format(
+      "tshark -r '{}' -d tcp.port==104,dicom -q -z io,stat,0 >/dev/null 2>&1", path);
+  const double start = now_seconds();
+  const int status = std::system(command.c_str());
+  const double seconds = now_seconds() - start;
+  return status == 0 ? seconds : -1.0;
+}
+
+std::uint64_t count_packets(const std::string& path) {
+  ds::CaptureError error;
+  auto file = ds::CaptureFile::open(path, error);
+  std::uint64_t packets = 0;
+  ds::PacketView packet;
+  while (file && file->next(packet) == ds::ReadResult::kPacket) ++packets;
+  return packets;
+}
+
+// The performance targets, side by side: short-packet and bulk C-STORE traffic
+// classes on captures of their own, the share of a bare read, two workers, and tshark's DICOM
+// dissector on one file. Prints; asserts nothing.
+void print_targets(double mixed_bare_pps, double mixed_rules_pps,
+                   double one_worker_pps, double two_worker_pps, int runs) {
+  const auto dir = std::filesystem::temp_directory_path();
+  const std::string short_path = (dir / "dicomsentry_bench_short.pcap").string();
+  const std::string bulk_path = (dir / "dicomsentry_bench_bulk.pcap").string();
+  const std::string tshark_path = (dir / "dicomsentry_bench_tshark.pcap").string();
+  const std::string tiny_path = (dir / "dicomsentry_bench_tiny.pcap").string();
+  write_capture(short_path, 400'000, 7, 0.0);
+  write_capture(bulk_path, 400'000, 8, 1.0);
+  const ClassFigures short_class = measure_class(short_path, runs);
+  const ClassFigures bulk_class = measure_class(bulk_path, runs);
+  std::filesystem::remove(short_path);
+  std::filesystem::remove(bulk_path);
+
+  fmt::print("\nissue targets (one worker = one pipeline thread, default rules, thread CPU time; this "
+             "machine: {} cores shared with the ingest thread in whole runs)\n",
+             std::thread::hardware_concurrency());
+  fmt::print("  short-packet traffic (associations, C-ECHO/C-FIND, pure ACKs): {:6.2f} Mpps  "
+             "target 10 Mpps ({:.0f}%); bare read {:.2f} Mpps\n",
+             short_class.rules_pps / 1e6, 100 * short_class.rules_pps / 10e6, short_class.bare_pps / 1e6);
+  fmt::print("  bulk C-STORE at 1500-byte MTU:                                 {:6.2f} Gbit/s "
+             "target 40 Gbit/s ({:.0f}%); bare read {:.2f} Gbit/s\n",
+             bulk_class.rules_gbps, 100 * bulk_class.rules_gbps / 40, bulk_class.bare_gbps);
+  fmt::print("  share of a bare mmap read (packets/s): short {:.3f}, bulk {:.3f}, mixed {:.3f}  "
+             "target >= 0.4\n",
+             short_class.rules_pps / short_class.bare_pps, bulk_class.rules_pps / bulk_class.bare_pps,
+             mixed_rules_pps / mixed_bare_pps);
+  fmt::print("  two workers / one (whole run, wall clock, mixed capture): {:.2f}x  target 1.8x\n",
+             two_worker_pps / one_worker_pps);
+
+  // tshark on a smaller mixed capture (it is some fifty times slower), and the whole run with
+  // one worker on the same file; tshark's start-up measured on a capture of a few packets.
+  write_capture(tshark_path, 60'000, 43, ds::synth::kDefaultBulkShare);
+  write_capture(tiny_path, 10, 44, ds::synth::kDefaultBulkShare);
+  std::vector<double> tshark_run, tshark_start, ours;
+  for (int i = 0; i < runs; ++i) {
+    tshark_run.push_back(tshark_seconds(tshark_path));
+    tshark_start.push_back(tshark_seconds(tiny_path));
+    ours.push_back(workers_run(tshark_path, 1));
+  }
+  const std::uint64_t tshark_packets = count_packets(tshark_path);
+  std::filesystem::remove(tshark_path);
+  std::filesystem::remove(tiny_path);
+  const double run_s = median(tshark_run), start_s = median(tshark_start);
+  if (run_s < 0 || start_s < 0) {
+    fmt::print("  tshark: not installed (or it failed); no comparison. target 50x\n");
+    return;
+  }
+  const double tshark_pps = tshark_packets / run_s;
+  const double tshark_steady_pps = run_s > start_s ? tshark_packets / (run_s - start_s) : 0;
+  const double ours_pps = median(ours);
+  fmt::print("  tshark -d tcp.port==104,dicom -q -z io,stat,0 on {} packets: {:.0f} pps "
+             "({:.0f} pps without its {:.2f} s start-up); dicomsentry, 1 worker, default rules, "
+             "same file: {:.0f} pps: {:.1f}x ({:.1f}x against tshark without start-up)  target 50x\n",
+             tshark_packets, tshark_pps, tshark_steady_pps, start_s, ours_pps, ours_pps / tshark_pps,
+             tshark_steady_pps > 0 ? ours_pps / tshark_steady_pps : 0.0);
+}
+
 }  // namespace
 
 // Usage: bench_e2e [CAPTURE [RUNS [transport|parse|full|rules]]]. Without a capture, one of 1.2 million packets
 // is made and removed afterwards; a CAPTURE path that does not exist is made and kept. A mode
-// as third argument runs only that pipeline (for a profiler).
+// as third argument runs only that pipeline (for a profiler); then `short` or `bulk` as fourth
+// makes a missing CAPTURE of that traffic class only.
 int main(int argc, char** argv) {
   const int runs = argc > 2 ? std::max(1, std::atoi(argv[2])) : 5;
   if (argc > 3) {
     const std::string name = argv[3];
+    // A capture of one traffic class, for a profiler: "short" or "bulk" as fourth argument
+    // writes CAPTURE (if it does not exist) with only short associations or only C-STORE.
+    if (argc > 4 && !std::filesystem::exists(argv[1])) {
+      write_capture(argv[1], 400'000, 7, std::string_view(argv[4]) == "bulk" ? 1.0 : 0.0);
+    }
     const Mode only = name == "parse"       ? Mode::kParseOnly
                       : name == "transport" ? Mode::kTransport
                       : name == "rules"     ? Mode::kRules
@@ -334,6 +453,7 @@ int main(int argc, char** argv) {
              "machine's {} cores)\n",
              one_worker / 1e6, two_workers / 1e6, two_workers / one_worker,
              std::thread::hardware_concurrency());
+  print_targets(bare, ruled, one_worker, two_workers, runs);
   if (!keep) std::filesystem::remove(path);
   return 0;
 }

@@ -18,6 +18,7 @@
 #include "dcmtk/dcmdata/dcsequen.h"
 #include "dcmtk/dcmdata/dcxfer.h"
 #include "dicom/dcmtk_logging.hpp"
+#include "dicom/dimse_command.hpp"  // kMaxUidLength
 
 namespace dicomsentry::dicom {
 
@@ -29,8 +30,6 @@ constexpr std::size_t kMaxInflatedBytes = kMaxIdentifierBytes;
 // Longest value kept for one key: string values are at most 64 characters for the VRs used
 // as matching keys (PS3.5 Table 6.2-1); long texts and number arrays are cut here.
 constexpr std::size_t kMaxKeyValueBytes = 1024;
-// PS3.5 §9.1.
-constexpr std::size_t kMaxUidLength = 64;
 
 // A stream factory that can never deliver a value. DCMTK skips (instead of allocating and
 // reading) an element longer than maxReadLength only when its input stream offers a factory

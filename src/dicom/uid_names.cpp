@@ -4,12 +4,10 @@
 #include <cstring>
 
 #include "dicom/dataset_summary.hpp"
+#include "dicom/dimse_command.hpp"  // kMaxUidLength
 #include "dcmtk/dcmdata/dcuid.h"
 
 namespace dicomsentry::dicom {
-
-// PS3.5 §9.1: a UID is at most 64 characters.
-inline constexpr std::size_t kMaxUidLength = 64;
 
 namespace {
 

@@ -13,7 +13,6 @@
 namespace dicomsentry::synth {
 namespace {
 
-constexpr double kBulkPacketShare = 0.6;
 constexpr double kVlanFlowShare = 0.1;
 constexpr double kIpv6FlowShare = 0.1;
 constexpr double kEchoShare = 0.4;  // of the short associations; the others are C-FIND queries
@@ -58,8 +57,9 @@ struct BenchFlow {
 
 class Generator {
  public:
-  Generator(PcapWriter& writer, BenchmarkCaptureSummary& summary, std::uint64_t seed)
-      : writer_(writer), summary_(summary), rng_(seed) {
+  Generator(PcapWriter& writer, BenchmarkCaptureSummary& summary, std::uint64_t seed,
+            double bulk_share)
+      : writer_(writer), summary_(summary), rng_(seed), bulk_share_(bulk_share) {
     payload_.reserve(2048);
     frame_.reserve(2048);
   }
@@ -74,7 +74,7 @@ class Generator {
     for (auto& f : bulk) start(f, true);
     for (auto& f : conversations) start(f, false);
     while (summary_.packets < min_packets) {
-      const bool pick_bulk = unit() < kBulkPacketShare;
+      const bool pick_bulk = unit() < bulk_share_;
       auto& pool = pick_bulk ? bulk : conversations;
       BenchFlow& f = pool[rng_() % pool.size()];
       step(f);
@@ -304,16 +304,17 @@ class Generator {
   std::vector<std::byte> frame_;
   TimestampNs now_ = kStart;
   std::uint64_t flow_number_ = 0;
+  double bulk_share_;
 };
 
 }  // namespace
 
 BenchmarkCaptureSummary write_benchmark_capture(const std::string& path, std::uint64_t min_packets,
-                                                std::uint64_t seed) {
+                                                std::uint64_t seed, double bulk_share) {
   BenchmarkCaptureSummary summary;
   PcapWriter writer(LinkType::kEthernet);
   if (!writer.stream_to(path, summary.error)) return summary;
-  Generator(writer, summary, seed).run(min_packets);
+  Generator(writer, summary, seed, std::clamp(bulk_share, 0.0, 1.0)).run(min_packets);
   summary.ok = writer.finish(summary.error);
   return summary;
 }

@@ -44,9 +44,13 @@ struct BenchmarkCaptureSummary {
 // run concurrently (about min_packets/250 short ones at once, capped at 4096, and
 // min_packets/40000 C-STORE ones, 2 to 64) and interleave packet by packet. Once `min_packets`
 // are out, every open flow is closed (FIN exchange, or RST before the handshake completed), so
-// the capture ends with no open conversation. Deterministic for a given (min_packets, seed).
+// the capture ends with no open conversation. Deterministic for a given (min_packets, seed,
+// bulk_share). `bulk_share` is the C-STORE share of packets: 0 makes a capture of short
+// associations only (the short-packet traffic class), 1 one of C-STORE transfers only.
+inline constexpr double kDefaultBulkShare = 0.6;
 BenchmarkCaptureSummary write_benchmark_capture(const std::string& path, std::uint64_t min_packets,
-                                                std::uint64_t seed);
+                                                std::uint64_t seed,
+                                                double bulk_share = kDefaultBulkShare);
 
 // One line for a benchmark's log: "packets=... bytes=... flows=... ...".
 std::string describe(const BenchmarkCaptureSummary& summary);
