@@ -80,6 +80,7 @@ AppLayer::AppLayer(const AppLayerConfig& config, dicom::EventSink& events,
   shared_.events = this;
   shared_.objects = objects;
   shared_.associate_scratch = associate_scratch_.get();
+  shared_.transactions = &transactions_;
   shared_.max_anomaly_events = config_.max_anomaly_events;
 }
 

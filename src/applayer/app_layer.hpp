@@ -80,6 +80,8 @@ class AppLayer final : public StreamConsumer, public FlowEndHandler, private dic
   std::bitset<65536> tls_ports_;
   dicom::AssociationShared shared_;
   std::unique_ptr<dicom::AssociatePdu> associate_scratch_;
+  // Declared before the sessions: their trackers hold its transactions until they are gone.
+  dicom::TransactionPool transactions_;
   std::vector<std::byte> tls_scratch_;
   std::vector<std::unique_ptr<Session>> sessions_;  // owns every session, in use or free
   std::vector<Session*> free_;

@@ -48,7 +48,8 @@ void Association::start(Flow& flow, TimestampNs ts, bool midstream, bool port_co
   for (PduSplitter& s : splitters_) s.reset(midstream);
   counts_ = {};
   receiver_max_[0] = receiver_max_[1] = 0;
-  dimse_.start(&flow, &record_, shared_.events, shared_.objects, this, midstream);
+  dimse_.start(&flow, &record_, shared_.events, shared_.objects, this, shared_.transactions,
+               midstream);
   reported_ = false;
   seen_rq_ = false;
   seen_ac_ = false;

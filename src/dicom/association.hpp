@@ -19,6 +19,7 @@ struct AssociationShared {
   EventSink* events = nullptr;
   ObjectSink* objects = nullptr;        // --export-objects; may be null
   AssociatePdu* associate_scratch = nullptr;
+  TransactionPool* transactions = nullptr;  // pending DIMSE transactions; null: per association
   std::uint32_t max_anomaly_events = 64;  // per association; more are counted only
 };
 

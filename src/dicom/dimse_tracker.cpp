@@ -45,7 +45,8 @@ std::string_view infer_transfer_syntax(ByteView head) {
 }
 
 void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* events,
-                         ObjectSink* objects, AnomalyReporter* reporter, bool midstream) {
+                         ObjectSink* objects, AnomalyReporter* reporter, TransactionPool* pool,
+                         bool midstream) {
   flow_ = flow;
   association_ = association;
   events_ = events;
@@ -66,13 +67,18 @@ void DimseTracker::start(Flow* flow, AssociationRecord* association, EventSink* 
     m.head = std::move(head);
     m.synced = !midstream;
   }
-  for (Pending& p : pending_) {
-    if (p.used && p.object != nullptr && objects_ != nullptr) objects_->finish(p.object, false, p.record);
-    p.used = false;
-    p.object = nullptr;
+  for (std::size_t i = 0; i < pending_.size(); ++i) {
+    Pending* p = pending_[i];
+    if (p == nullptr) continue;
+    if (p->used && p->object != nullptr && objects_ != nullptr) objects_->finish(p->object, false, p->record);
+    release_slot(i);
   }
-  // Slots past pending_'s size were never used: their keys are still 0.
-  std::fill_n(pending_keys_.begin(), pending_.size(), 0u);
+  // A pooled session may move to another worker's pool only with its slots empty (they are).
+  if (pool == nullptr) {
+    if (!own_pool_) own_pool_ = std::make_unique<TransactionPool>();
+    pool = own_pool_.get();
+  }
+  pool_ = pool;
   order_ = 0;
 }
 
@@ -181,8 +187,8 @@ void DimseTracker::take_pdv_data(const StreamContext& at, Message& m, ByteView f
   }
   // Without an object sink no data set has a handle: the pending record is not touched.
   if (objects_ != nullptr && m.data_set_pending >= 0) {
-    Pending& p = pending_[static_cast<std::size_t>(m.data_set_pending)];
-    if (p.object != nullptr) objects_->write(p.object, fragment);
+    const Pending* p = pending_[static_cast<std::size_t>(m.data_set_pending)];
+    if (p != nullptr && p->object != nullptr) objects_->write(p->object, fragment);
   }
 }
 
@@ -246,24 +252,40 @@ std::int32_t DimseTracker::find_pending(Direction direction, std::uint16_t messa
 }
 
 std::int32_t DimseTracker::allocate_pending(const StreamContext& at) {
+  std::size_t slot = pending_.size();
   for (std::size_t i = 0; i < pending_.size(); ++i) {
-    if (pending_keys_[i] == 0) return static_cast<std::int32_t>(i);
+    if (pending_keys_[i] == 0) {
+      slot = i;
+      break;
+    }
   }
-  if (pending_.size() < kMaxOutstanding) {
-    pending_.emplace_back();
-    return static_cast<std::int32_t>(pending_.size() - 1);
+  if (slot == pending_.size()) {
+    if (pending_.size() < kMaxOutstanding) {
+      pending_.push_back(nullptr);
+    } else {
+      // Full: the oldest request is reported unanswered to make room.
+      slot = 0;
+      for (std::size_t i = 1; i < pending_.size(); ++i) {
+        if (pending_[i]->order < pending_[slot]->order) slot = i;
+      }
+      reporter_->anomaly(at, EngineAnomaly::kTooManyOutstanding, at.offset);
+      for (Message& m : messages_) {
+        if (m.data_set_pending == static_cast<std::int32_t>(slot)) m.data_set_pending = -1;
+      }
+      emit(slot);
+    }
   }
-  // Full: the oldest request is reported unanswered to make room.
-  std::size_t oldest = 0;
-  for (std::size_t i = 1; i < pending_.size(); ++i) {
-    if (pending_[i].order < pending_[oldest].order) oldest = i;
-  }
-  reporter_->anomaly(at, EngineAnomaly::kTooManyOutstanding, at.offset);
-  for (Message& m : messages_) {
-    if (m.data_set_pending == static_cast<std::int32_t>(oldest)) m.data_set_pending = -1;
-  }
-  emit(oldest);
-  return static_cast<std::int32_t>(oldest);
+  if (pending_[slot] == nullptr) pending_[slot] = pool_->take();
+  return static_cast<std::int32_t>(slot);
+}
+
+void DimseTracker::release_slot(std::size_t index) {
+  Pending* p = pending_[index];
+  p->used = false;
+  p->object = nullptr;
+  pool_->give(p);
+  pending_[index] = nullptr;
+  pending_keys_[index] = 0;
 }
 
 void DimseTracker::on_request(const StreamContext& at, Message& m, const DimseCommand& cmd) {
@@ -279,7 +301,7 @@ void DimseTracker::on_request(const StreamContext& at, Message& m, const DimseCo
     emit(static_cast<std::size_t>(existing));
   }
   const std::int32_t index = allocate_pending(at);
-  Pending& p = pending_[static_cast<std::size_t>(index)];
+  Pending& p = *pending_[static_cast<std::size_t>(index)];
   p.used = true;
   p.direction = at.direction;
   p.message_id = cmd.message_id;
@@ -329,7 +351,7 @@ void DimseTracker::on_response(const StreamContext& at, Message& m, const DimseC
   if (index < 0) {
     if (!midstream_) reporter_->anomaly(at, EngineAnomaly::kResponseWithoutRequest, at.offset);
     index = allocate_pending(at);
-    Pending& p = pending_[static_cast<std::size_t>(index)];
+    Pending& p = *pending_[static_cast<std::size_t>(index)];
     p.used = true;
     p.direction = request_direction;
     p.message_id = cmd.message_id_being_responded_to;
@@ -348,7 +370,7 @@ void DimseTracker::on_response(const StreamContext& at, Message& m, const DimseC
     r.message_id = cmd.message_id_being_responded_to;
     fill_context(r, m.command_context);
   }
-  Pending& p = pending_[static_cast<std::size_t>(index)];
+  Pending& p = *pending_[static_cast<std::size_t>(index)];
   TransactionRecord& r = p.record;
   if (r.sop_class_uid.empty()) {
     assign(r.sop_class_uid, cmd.affected_sop_class_uid);
@@ -395,7 +417,7 @@ void DimseTracker::end_data_set(const StreamContext&, Message& m, bool gap) {
   if (m.data_set_pending < 0) return;
   const auto index = static_cast<std::size_t>(m.data_set_pending);
   m.data_set_pending = -1;
-  Pending& p = pending_[index];
+  Pending& p = *pending_[index];
   TransactionRecord& r = p.record;
   gap = gap || m.data_set_gap;
   if (m.data_set_is_request) {
@@ -421,7 +443,8 @@ void DimseTracker::end_data_set(const StreamContext&, Message& m, bool gap) {
 }
 
 void DimseTracker::emit(std::size_t index) {
-  Pending& p = pending_[index];
+  if (pending_[index] == nullptr) return;
+  Pending& p = *pending_[index];
   if (!p.used) return;
   if (p.object != nullptr) {
     p.record.exported = objects_->finish(p.object, false, p.record);
@@ -432,8 +455,7 @@ void DimseTracker::emit(std::size_t index) {
   }
   association_->transactions++;
   events_->on_transaction(p.record);
-  p.used = false;
-  pending_keys_[index] = 0;
+  release_slot(index);
 }
 
 void DimseTracker::finish(TimestampNs ts) {
@@ -448,8 +470,8 @@ void DimseTracker::finish(TimestampNs ts) {
   for (;;) {
     std::int32_t oldest = -1;
     for (std::size_t i = 0; i < pending_.size(); ++i) {
-      if (pending_[i].used &&
-          (oldest < 0 || pending_[i].order < pending_[static_cast<std::size_t>(oldest)].order)) {
+      if (pending_[i] != nullptr && pending_[i]->used &&
+          (oldest < 0 || pending_[i]->order < pending_[static_cast<std::size_t>(oldest)]->order)) {
         oldest = static_cast<std::int32_t>(i);
       }
     }

@@ -6,6 +6,7 @@
 #include <array>
 #include <bitset>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 #include <vector>
 
@@ -44,13 +45,45 @@ inline constexpr std::size_t kMaxOutstanding = 64;
 // VR little endian. Empty when the bytes say nothing (fewer than 8).
 std::string_view infer_transfer_syntax(ByteView head);
 
+// A request waiting for its final response, with the record its `dicom` event is made of.
+struct PendingTransaction {
+  bool used = false;
+  Direction direction = Direction::kToServer;  // of the request
+  std::uint16_t message_id = 0;
+  std::uint64_t order = 0;  // request order, to report the oldest first
+  void* object = nullptr;   // export handle
+  TransactionRecord record;
+};
+
+// The pending transactions of all the associations of one worker, reused last-freed first. A
+// transaction lives from its request to its response, so the record a new request gets was
+// usually reported a moment ago and is still in cache, where a record kept per association
+// would be cold by then (and an open association that waits holds none).
+class TransactionPool {
+ public:
+  PendingTransaction* take() {
+    if (free_.empty()) return all_.emplace_back(std::make_unique<PendingTransaction>()).get();
+    PendingTransaction* p = free_.back();
+    free_.pop_back();
+    return p;
+  }
+  void give(PendingTransaction* p) { free_.push_back(p); }
+  std::size_t allocated() const { return all_.size(); }
+  std::size_t in_use() const { return all_.size() - free_.size(); }
+
+ private:
+  std::vector<std::unique_ptr<PendingTransaction>> all_;
+  std::vector<PendingTransaction*> free_;
+};
+
 class DimseTracker {
  public:
   // Nothing is reserved: an association that is open but idle holds no pending records
   // (616 bytes each); a pooled session keeps what its earlier associations grew.
   DimseTracker() = default;
+  // `pool` (shared by the worker's associations) may be null: the tracker then keeps its own.
   void start(Flow* flow, AssociationRecord* association, EventSink* events, ObjectSink* objects,
-             AnomalyReporter* reporter, bool midstream);
+             AnomalyReporter* reporter, TransactionPool* pool, bool midstream);
   // After A-ASSOCIATE-AC: maps context ids to the association's contexts.
   void index_contexts();
 
@@ -73,14 +106,7 @@ class DimseTracker {
   void finish(TimestampNs ts);
 
  private:
-  struct Pending {
-    bool used = false;
-    Direction direction = Direction::kToServer;  // of the request
-    std::uint16_t message_id = 0;
-    std::uint64_t order = 0;  // request order, to report the oldest first
-    void* object = nullptr;   // export handle
-    TransactionRecord record;
-  };
+  using Pending = PendingTransaction;
 
   // One message in progress per direction (PS3.8 Annex E: fragments of different messages
   // are never interleaved within a direction). What a data set fragment's delivery reads
@@ -117,7 +143,10 @@ class DimseTracker {
   void on_response(const StreamContext& at, Message& m, const DimseCommand& cmd);
   void end_data_set(const StreamContext& at, Message& m, bool gap);
   std::int32_t find_pending(Direction direction, std::uint16_t message_id) const;
+  // A free slot holding a fresh transaction from the pool (the oldest is reported if all
+  // kMaxOutstanding are taken).
   std::int32_t allocate_pending(const StreamContext& at);
+  void release_slot(std::size_t index);
   void emit(std::size_t index);
   void fill_context(TransactionRecord& record, std::uint8_t context_id) const;
   void check_context(const StreamContext& at, std::uint8_t context_id);
@@ -139,7 +168,10 @@ class DimseTracker {
   // then pending_'s size with the first keys (per message).
   std::bitset<256> context_usable_;   // proposed and accepted: checked once per message
   std::bitset<256> context_flagged_;  // anomaly for this id already reported
-  std::vector<Pending> pending_;
+  // Slots of outstanding requests: a transaction from the pool while its key is set, else null.
+  std::vector<Pending*> pending_;
+  TransactionPool* pool_ = nullptr;
+  std::unique_ptr<TransactionPool> own_pool_;  // only without a shared pool
   // Outstanding requests: a compact key per slot (scanned per response) beside the records.
   static constexpr std::uint32_t kSlotUsed = 1u << 31;
   std::array<std::uint32_t, kMaxOutstanding> pending_keys_{};  // kSlotUsed | direction << 16 | id
