@@ -79,6 +79,8 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
   config.reassembly.memcap_bytes /= shared.workers;
   config.expiry_by_caller = shared.workers > 1;
   pipeline_ = std::make_unique<Pipeline>(config, *consumer, summary_flow_end_.get(), app_flow_end);
+  // Each flow ends in the pipeline that created it, whose book holds its endpoints' MACs.
+  inventory_flow_end_->set_mac_book(&pipeline_->mac_book());
 }
 
 // The pipeline goes first (members are destroyed in reverse order): flows it still holds
