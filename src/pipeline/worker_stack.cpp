@@ -92,6 +92,8 @@ void WorkerStack::add_counters(StatsSnapshot& stats, bool full) const {
   dicomsentry::add_counters(stats.decode, p.decode_counters());
   dicomsentry::add_counters(stats.flow, p.flow_counters());
   stats.flow_memuse += p.flow_table().memuse();
+  stats.mac_book_addresses += p.mac_book().counters().addresses;
+  stats.mac_book_dropped += p.mac_book().counters().dropped;
   dicomsentry::add_counters(stats.reassembly, p.reassembly_counters());
   stats.reassembly_memuse += p.segment_pool().bytes_in_use();
   stats.reassembly_high_water += p.segment_pool().high_water();

@@ -44,8 +44,10 @@ synth::SyntheticFlow echo_flow(synth::FlowSpec spec, const std::string& calling_
   return synth::make_flow(c.flow_spec(spec));
 }
 
-// inventory.json of the flows run through one pipeline (with or without its address book).
-Json inventory_json(const std::vector<synth::SyntheticFlow>& flows, bool give_book = true) {
+// inventory.json of the flows run through one pipeline (with or without its address book);
+// `book` gets the book's counters.
+Json inventory_json(const std::vector<synth::SyntheticFlow>& flows, bool give_book = true,
+                    MacBookCounters* book = nullptr) {
   Inventory inventory;
   Discard discard;
   InventoryEventSink events(inventory, discard);
@@ -62,6 +64,7 @@ Json inventory_json(const std::vector<synth::SyntheticFlow>& flows, bool give_bo
     pipeline.process(packet);
   }
   pipeline.finish();
+  if (book != nullptr) *book = pipeline.mac_book().counters();
   fmt::memory_buffer out;
   write_inventory_json(inventory, out);
   return Json::parse(std::string_view(out.data(), out.size()));
@@ -109,13 +112,17 @@ std::vector<synth::SyntheticFlow> two_sites() {
 }
 
 TEST(InventoryMacTest, DevicesListTheMacsTheirFlowsCarried) {
-  const Json inventory = inventory_json(two_sites());
+  MacBookCounters book;
+  const Json inventory = inventory_json(two_sites(), true, &book);
   const std::map<std::string, Strings> expected = {
       {"10.0.0.1", {"02:00:00:aa:00:01"}},
       {"10.0.0.2", {"00:00:5e:00:01:07", "02:00:00:bb:00:02"}},
       {"10.0.9.7", {"0a:1b:2c:3d:4e:5f"}},
   };
   EXPECT_EQ(macs_by_ip(inventory), expected);
+  // The book knows every address of the three flows; the inventory only the DICOM ones.
+  EXPECT_EQ(book.addresses, 5u);
+  EXPECT_EQ(book.dropped, 0u);
   // The VLAN-tagged modality keeps its VLAN beside its MAC.
   for (const Json& d : inventory["devices"]) {
     if (d["ip"] == "10.0.9.7") {
