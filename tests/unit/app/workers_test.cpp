@@ -84,8 +84,9 @@ RunOutput run_with_workers(const std::string& capture, unsigned workers) {
         if (!section.is_object()) continue;
         std::vector<std::string> memory_keys;
         for (const auto& [key, value] : section.items()) {
+          // Per-worker tables: each worker's MAC book holds the addresses of its own flows.
           if (key.find("memuse") != std::string::npos || key.find("memcap") != std::string::npos ||
-              key.find("high_water") != std::string::npos) {
+              key.find("high_water") != std::string::npos || key.starts_with("mac_book_")) {
             memory_keys.push_back(key);
           }
         }
