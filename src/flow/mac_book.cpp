@@ -4,8 +4,13 @@
 #include <algorithm>
 #include <bit>
 #include <cstring>
+#include <new>
+#include <type_traits>
 
 namespace dicomsentry {
+
+static_assert(std::is_trivially_copyable_v<IpAddress> && std::is_aggregate_v<IpAddress>,
+              "MacBook's calloc'ed slots must be valid as all-zero bytes");
 
 namespace {
 
@@ -44,7 +49,10 @@ MacBook::MacBook(std::size_t capacity)
     : capacity_(capacity),
       // At most 3/4 full: probe chains stay short and always reach an empty slot.
       slot_count_(capacity == 0 ? 0 : std::bit_ceil(capacity + capacity / 3 + 1)),
-      slots_(slot_count_ == 0 ? nullptr : std::make_unique<Slot[]>(slot_count_)) {}
+      slots_(slot_count_ == 0 ? nullptr
+                              : static_cast<Slot*>(std::calloc(slot_count_, sizeof(Slot)))) {
+  if (slot_count_ != 0 && slots_ == nullptr) throw std::bad_alloc();
+}
 
 std::size_t MacBook::slot_of(std::uint8_t ip_version, const IpAddress& ip) const {
   const std::size_t mask = slot_count_ - 1;

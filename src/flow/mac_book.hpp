@@ -5,6 +5,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
 #include <memory>
 #include <span>
 
@@ -57,16 +58,22 @@ class MacBook {
   std::uint64_t memuse() const { return slot_count_ * sizeof(Slot); }
 
  private:
-  struct Slot {
+  struct Slot {  // an aggregate of bytes: calloc'ed memory holds empty slots
     IpAddress ip;
     std::uint8_t ip_version = 0;  // 0: empty slot
     Macs macs;
   };
   std::size_t slot_of(std::uint8_t ip_version, const IpAddress& ip) const;
 
+  struct Free {
+    void operator()(Slot* slots) const { std::free(slots); }
+  };
+
   std::size_t capacity_;
   std::size_t slot_count_;  // a power of two above capacity_, so probes always end
-  std::unique_ptr<Slot[]> slots_;
+  // calloc: all-zero is an empty Slot, and the kernel's zero pages stay unmapped until an
+  // address lands on them, so an idle book costs address space, not resident memory.
+  std::unique_ptr<Slot[], Free> slots_;
   MacBookCounters counters_;
 };
 
