@@ -105,6 +105,12 @@ struct DecodedPacket {
   DecodeResult result = DecodeResult::kMalformed;
   DecodeReason reason = DecodeReason::kCount;   // set when result == kMalformed
 
+  // The frame's 6-byte link-layer addresses, pointing into the packet bytes (no copy): both on
+  // Ethernet; the sender's only on Linux cooked captures (SLL/SLL2 carry one address); null
+  // where the link layer has none (BSD loopback, raw IP) or the frame is too short.
+  const std::byte* src_mac = nullptr;
+  const std::byte* dst_mac = nullptr;
+
   std::uint8_t vlan_count = 0;     // IDs kept in vlan_ids, outermost first (<= kMaxVlans)
   std::uint8_t vlan_depth = 0;     // tags on the frame (>= vlan_count)
   std::array<std::uint16_t, kMaxVlans> vlan_ids{};

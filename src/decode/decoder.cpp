@@ -18,6 +18,12 @@ constexpr std::size_t kSllHeaderLength = 16;       // protocol at offset 14
 constexpr std::size_t kSll2HeaderLength = 20;      // protocol at offset 0
 constexpr std::size_t kLoopbackHeaderLength = 4;   // address family, 32 bits
 
+constexpr std::size_t kMacLength = 6;
+// ARPHRD_ types of an SLL/SLL2 header whose address is a 6-byte MAC: Ethernet, and loopback
+// (whose all-zero address is kept like the one of an Ethernet-framed loopback capture).
+constexpr std::uint16_t kArphrdEther = 1;
+constexpr std::uint16_t kArphrdLoopback = 772;
+
 constexpr std::uint16_t kEtherTypeIpv4 = 0x0800;
 constexpr std::uint16_t kEtherTypeIpv6 = 0x86dd;
 // IEEE 802.3 §3.2.6: values below 0x0600 are a length (802.3 + LLC/SNAP), not an ethertype.
@@ -85,11 +91,20 @@ LinkOutcome decode_ethertype(std::uint16_t ethertype, ByteView rest, DecodeState
     return link_malformed(state, DecodeReason::kEthernetTruncated);
   }
   ++state.counters.ethernet;
+  state.out.dst_mac = bytes.data();
+  state.out.src_mac = bytes.data() + kMacLength;
   const std::uint16_t type = load_be16(bytes.data() + 12);
   const ByteView rest = bytes.subspan(kEthernetHeaderLength);
   if (type == kEtherTypeIpv4) return {Network::kIpv4, rest};  // the common case first
   if (type < kMinEtherType) return {Network::kNotIp, {}};
   return decode_ethertype(type, rest, state);
+}
+
+// The sender's address of a Linux cooked header, when it is a MAC (`hatype` and `halen` are
+// the header's hardware type and address length; `address` where its address field starts).
+const std::byte* sll_source_mac(std::uint16_t hatype, std::uint16_t halen, const std::byte* address) {
+  const bool is_mac = halen == kMacLength && (hatype == kArphrdEther || hatype == kArphrdLoopback);
+  return is_mac ? address : nullptr;
 }
 
 LinkOutcome decode_other_link(const PacketView& packet, DecodeState& state) {
@@ -101,12 +116,18 @@ LinkOutcome decode_other_link(const PacketView& packet, DecodeState& state) {
     case LinkType::kLinuxSll:
       if (bytes.size() < kSllHeaderLength) return link_malformed(state, DecodeReason::kSllTruncated);
       ++counters.linux_sll;
+      // hatype(2) at 2, address length(2) at 4, address(8) at 6
+      state.out.src_mac =
+          sll_source_mac(load_be16(bytes.data() + 2), load_be16(bytes.data() + 4), bytes.data() + 6);
       return decode_ethertype(load_be16(bytes.data() + 14), bytes.subspan(kSllHeaderLength), state);
     case LinkType::kLinuxSll2:
       if (bytes.size() < kSll2HeaderLength) {
         return link_malformed(state, DecodeReason::kSll2Truncated);
       }
       ++counters.linux_sll;
+      // hatype(2) at 8, address length(1) at 11, address(8) at 12
+      state.out.src_mac =
+          sll_source_mac(load_be16(bytes.data() + 8), load_u8(bytes.data() + 11), bytes.data() + 12);
       return decode_ethertype(load_be16(bytes.data()), bytes.subspan(kSll2HeaderLength), state);
     case LinkType::kNull: {
       if (bytes.size() < kLoopbackHeaderLength) {
@@ -165,6 +186,8 @@ DecodeResult decode_packet(const PacketView& packet, const DecodeOptions& option
                            DecodedPacket& out, DecodeCounters& counters) {
   // Reset only what every result reads; the layers set the rest as they decode it.
   out.reason = DecodeReason::kCount;
+  out.src_mac = nullptr;
+  out.dst_mac = nullptr;
   out.vlan_count = 0;
   out.vlan_depth = 0;
   out.vlan_ids = {};

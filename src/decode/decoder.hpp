@@ -58,7 +58,8 @@ struct DecodeCounters {
 // Decodes `packet` into `out` and counts the outcome in `counters`. Pure over the packet
 // bytes: `out` holds views into packet.bytes, valid as long as they are. Never throws and
 // never allocates. Only the fields that the result makes meaningful are reset, so read:
-//   always:             result, reason (kCount unless kMalformed), vlan_*, is_fragment
+//   always:             result, reason (kCount unless kMalformed), vlan_*, is_fragment,
+//                       src_mac, dst_mac (null when the link layer has no such address)
 //   ip_version != 0:    ip_proto, ttl, src_ip, dst_ip, ip_packet
 //   kTcp / kUdp:        src_port, dst_port, payload, payload_wire_length
 //   kOtherIp:           payload, payload_wire_length (what follows the IP headers)

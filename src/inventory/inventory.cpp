@@ -161,10 +161,22 @@ void Inventory::on_tls(const dicom::TlsRecord& record) {
   }
 }
 
-void Inventory::on_flow_end(const Flow& flow) {
+void Inventory::add_macs(Device& device, const MacBook& book) {
+  for (const MacAddress& mac : book.find(device.address.ip_version, device.address.ip)) {
+    std::array<char, 17> text;
+    add(device, device.macs, std::string_view(text.data(), format_mac(mac, text)));
+  }
+}
+
+void Inventory::on_flow_end(const Flow& flow, const MacBook* macs) {
   if (flow.app_proto != AppProto::kDicom && flow.app_proto != AppProto::kTls) return;
   Endpoints ends = endpoints(flow, flow.first_ts, flow.last_ts);
   if (ends.server != nullptr) add(*ends.server, ends.server->dicom_server_ports, ends.server_port);
+  if (macs != nullptr) {
+    for (Device* d : {ends.client, ends.server}) {
+      if (d != nullptr) add_macs(*d, *macs);
+    }
+  }
   if (flow.app_proto == AppProto::kTls) {
     const FlowRoles roles = roles_of(flow);
     observe(policy::ObservedFlowView{roles.client.ip_version, &roles.client.ip, &roles.server.ip,

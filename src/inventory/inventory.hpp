@@ -15,6 +15,7 @@
 
 #include "dicom/dicom_events.hpp"
 #include "flow/flow.hpp"
+#include "flow/mac_book.hpp"
 #include "policy/config.hpp"
 #include "policy/policy_suggest.hpp"
 #include "policy/zones.hpp"
@@ -129,6 +130,7 @@ struct Device {
   BoundedSet<std::string> tls_ciphers;
   BoundedSet<std::string> user_identity_types;  // types it sent as requestor
   BoundedSet<DeviceAddress> peers;              // the other endpoints of its DICOM flows
+  BoundedSet<std::string> macs;                 // "aa:bb:cc:dd:ee:ff", from the L2 address book
   std::uint64_t entries_dropped = 0;            // set entries over the per-set limit
 };
 
@@ -152,8 +154,9 @@ class Inventory {
   void on_association(const dicom::AssociationRecord& record);
   void on_transaction(const dicom::TransactionRecord& record);
   void on_tls(const dicom::TlsRecord& record);
-  // Only flows the app layer found DICOM or DICOM-TLS on add to the inventory.
-  void on_flow_end(const Flow& flow);
+  // Only flows the app layer found DICOM or DICOM-TLS on add to the inventory. `macs` (may be
+  // null) is the address book of the pipeline that had the flow: its endpoints' MACs are added.
+  void on_flow_end(const Flow& flow, const MacBook* macs = nullptr);
 
   const std::map<DeviceAddress, Device>& devices() const { return devices_; }
   const InventoryCounters& counters() const { return counters_; }
@@ -181,6 +184,7 @@ class Inventory {
     counters_.entries_dropped += device.entries_dropped - dropped_before;
   }
   void observe(const policy::ObservedFlowView& flow);
+  void add_macs(Device& device, const MacBook& book);
   void add_text(Device& device, BoundedSet<std::string>& set, std::string_view value) {
     if (!value.empty()) add(device, set, value);
   }

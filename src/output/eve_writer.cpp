@@ -162,6 +162,8 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key_value("ended_shutdown", stats.flow.ended_shutdown);
   json.key_value("memuse", stats.flow_memuse);
   json.key_value("memcap", stats.flow_memcap);
+  json.key_value("mac_book_addresses", stats.mac_book_addresses);
+  json.key_value("mac_book_dropped", stats.mac_book_dropped);
   json.end_object();
 
   const ReassemblyCounters& r = stats.reassembly;

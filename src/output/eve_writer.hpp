@@ -39,6 +39,10 @@ struct StatsSnapshot {
   FlowTableCounters flow;
   std::uint64_t flow_memuse = 0;       // bytes of flow records and buckets allocated
   std::uint64_t flow_memcap = 0;
+  // L2 address books (IP -> MACs for the inventory), summed over workers: addresses held, and
+  // sightings of new addresses refused because a book was full.
+  std::uint64_t mac_book_addresses = 0;
+  std::uint64_t mac_book_dropped = 0;
   ReassemblyCounters reassembly;
   std::uint64_t reassembly_memuse = 0;
   std::uint64_t reassembly_high_water = 0;

@@ -108,6 +108,7 @@ void write_inventory_json(const inventory::Inventory& inv, fmt::memory_buffer& o
     json.begin_object();
     json.key_value("ip", address_text(address).view());
     json_set(json, "vlans", d.vlans);
+    json_set(json, "macs", d.macs);
     if (inv.has_zones()) json.key_value("zone", inv.zone_name(d.zone));
     json_time(json, "first_seen", d.first_seen);
     json_time(json, "last_seen", d.last_seen);
@@ -134,7 +135,7 @@ void write_inventory_csv(const inventory::Inventory& inv, fmt::memory_buffer& ou
   out.append(std::string_view(
       "ip,vlans,zone,first_seen,last_seen,ae_titles_scu,ae_titles_scp,"
       "implementation_class_uids,implementation_version_names,sop_classes,dicom_server_ports,"
-      "tls_versions,tls_ciphers,user_identity,user_identity_types,peers,entries_dropped\n"));
+      "tls_versions,tls_ciphers,user_identity,user_identity_types,peers,entries_dropped,macs\n"));
   for (const auto& [address, d] : inv.devices()) {
     const EveTimestamp first = format_eve_timestamp(d.first_seen);
     const EveTimestamp last = format_eve_timestamp(d.last_seen);
@@ -164,7 +165,10 @@ void write_inventory_csv(const inventory::Inventory& inv, fmt::memory_buffer& ou
     csv_set(out, d.user_identity_types);
     out.push_back(',');
     csv_set(out, d.peers);
-    fmt::format_to(std::back_inserter(out), ",{}\n", d.entries_dropped);
+    // macs last: a column added later, so readers by position keep working.
+    fmt::format_to(std::back_inserter(out), ",{},", d.entries_dropped);
+    csv_set(out, d.macs);
+    out.push_back('\n');
   }
 }
 

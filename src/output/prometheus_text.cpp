@@ -119,6 +119,11 @@ void flows_and_memory(Exposition& e, const StatsSnapshot& s) {
     e.sample("dicomsentry_flows_ended_total", {{"reason", reason}}, count);
   }
   e.single("dicomsentry_flows_active", "gauge", "Flows in the flow table now.", s.flow.active);
+  e.single("dicomsentry_mac_book_addresses", "gauge",
+           "IP addresses held by the MAC address books (summed over workers).",
+           s.mac_book_addresses);
+  e.single("dicomsentry_mac_book_dropped_total", "counter",
+           "Sightings of new IP addresses refused by a full MAC address book.", s.mac_book_dropped);
   e.single("dicomsentry_tcp_segments_total", "counter",
            "TCP segments with payload seen by the reassembler.", s.reassembly.segments);
   e.single("dicomsentry_tcp_gaps_total", "counter", "Holes in reassembled TCP streams.",

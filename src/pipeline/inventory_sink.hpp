@@ -54,10 +54,14 @@ class InventoryFlowEnd final : public FlowEndHandler {
                    std::mutex* mutex = nullptr)
       : inventory_(inventory), next_(next), mutex_(mutex) {}
 
+  // The L2 address book of the pipeline whose flows this handler sees (the pipeline is built
+  // after its flow-end chain, hence a setter). Without one, devices get no MACs.
+  void set_mac_book(const MacBook* book) { mac_book_ = book; }
+
   void on_flow_end(Flow& flow) override {
     {
       const auto lock = lock_if_shared(mutex_);
-      inventory_.on_flow_end(flow);
+      inventory_.on_flow_end(flow, mac_book_);
     }
     next_.on_flow_end(flow);
   }
@@ -66,6 +70,7 @@ class InventoryFlowEnd final : public FlowEndHandler {
   inventory::Inventory& inventory_;
   FlowEndHandler& next_;
   std::mutex* mutex_;
+  const MacBook* mac_book_ = nullptr;
 };
 
 }  // namespace dicomsentry

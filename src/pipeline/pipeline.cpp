@@ -11,6 +11,7 @@ Pipeline::Pipeline(const PipelineConfig& config, StreamConsumer& consumer,
       flow_records_(flow_records),
       app_layer_(app_layer),
       reassembler_(config.reassembly, consumer),
+      mac_book_(config.mac_book_capacity),
       flows_(config.flow, *this) {}
 
 Pipeline::~Pipeline() {
@@ -72,6 +73,8 @@ void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
   // ended flows, and the hash is all that carries over.
   const FlowTable::Lookup found = flows_.lookup(keyed_[slot], decoded, schedule_.clock(), hash_[slot]);
   Flow& flow = *found.flow;
+  // Once per flow, never per packet: the first packet's addresses are the flow's.
+  if (found.created) mac_book_.on_flow_created(decoded);
   const auto d = static_cast<std::size_t>(found.direction);
   ++flow.packets[d];
   flow.bytes[d] += packet.bytes.size();

@@ -7,6 +7,7 @@
 
 #include "decode/decoder.hpp"
 #include "flow/flow_table.hpp"
+#include "flow/mac_book.hpp"
 #include "flow/tcp_tracker.hpp"
 #include "reassembly/tcp_reassembler.hpp"
 
@@ -21,6 +22,8 @@ struct PipelineConfig {
   // trigger the checks: the ingest thread runs ExpirySchedule over every packet and sends each
   // worker expire_idle() at the points where a single pipeline would have checked.
   bool expiry_by_caller = false;
+  // IP addresses the L2 address book (IP -> MACs, for the inventory) holds; 0: no book.
+  std::size_t mac_book_capacity = MacBook::kDefaultCapacity;
 };
 
 // When a pipeline checks flow timeouts: at the first packet at least one second (of the
@@ -89,6 +92,8 @@ class Pipeline final : public FlowEndHandler {
   const ReassemblyCounters& reassembly_counters() const { return reassembler_.counters(); }
   const SegmentPool& segment_pool() const { return reassembler_.pool(); }
   const FlowTable& flow_table() const { return flows_; }
+  // The MACs of the addresses of the flows this pipeline created (read at flow end).
+  const MacBook& mac_book() const { return mac_book_; }
   TimestampNs first_ts() const { return schedule_.first(); }
   TimestampNs last_ts() const { return schedule_.clock(); }
 
@@ -109,6 +114,7 @@ class Pipeline final : public FlowEndHandler {
   std::array<KeyedPacket, kBatch> keyed_;
   std::array<std::uint64_t, kBatch> hash_;
   TcpReassembler reassembler_;
+  MacBook mac_book_;
   FlowTable flows_;
   ExpirySchedule schedule_;  // the clock (latest packet time) and when timeouts are checked
 };

@@ -135,6 +135,8 @@ void WorkerPool::add_published_counters(StatsSnapshot& stats) const {
     add_counters(stats.decode, published.decode);
     add_counters(stats.flow, published.flow);
     stats.flow_memuse += published.flow_memuse;
+    stats.mac_book_addresses += published.mac_book_addresses;
+    stats.mac_book_dropped += published.mac_book_dropped;
     add_counters(stats.reassembly, published.reassembly);
     stats.reassembly_memuse += published.reassembly_memuse;
     stats.reassembly_high_water += published.reassembly_high_water;

@@ -79,6 +79,8 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
   config.reassembly.memcap_bytes /= shared.workers;
   config.expiry_by_caller = shared.workers > 1;
   pipeline_ = std::make_unique<Pipeline>(config, *consumer, summary_flow_end_.get(), app_flow_end);
+  // Each flow ends in the pipeline that created it, whose book holds its endpoints' MACs.
+  inventory_flow_end_->set_mac_book(&pipeline_->mac_book());
 }
 
 // The pipeline goes first (members are destroyed in reverse order): flows it still holds
@@ -90,6 +92,8 @@ void WorkerStack::add_counters(StatsSnapshot& stats, bool full) const {
   dicomsentry::add_counters(stats.decode, p.decode_counters());
   dicomsentry::add_counters(stats.flow, p.flow_counters());
   stats.flow_memuse += p.flow_table().memuse();
+  stats.mac_book_addresses += p.mac_book().counters().addresses;
+  stats.mac_book_dropped += p.mac_book().counters().dropped;
   dicomsentry::add_counters(stats.reassembly, p.reassembly_counters());
   stats.reassembly_memuse += p.segment_pool().bytes_in_use();
   stats.reassembly_high_water += p.segment_pool().high_water();

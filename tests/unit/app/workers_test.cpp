@@ -84,8 +84,9 @@ RunOutput run_with_workers(const std::string& capture, unsigned workers) {
         if (!section.is_object()) continue;
         std::vector<std::string> memory_keys;
         for (const auto& [key, value] : section.items()) {
+          // Per-worker tables: each worker's MAC book holds the addresses of its own flows.
           if (key.find("memuse") != std::string::npos || key.find("memcap") != std::string::npos ||
-              key.find("high_water") != std::string::npos) {
+              key.find("high_water") != std::string::npos || key.starts_with("mac_book_")) {
             memory_keys.push_back(key);
           }
         }
@@ -185,6 +186,49 @@ TEST(Workers, SyntheticImpairedTrafficWithTimeoutsGivesTheSameEvents) {
   std::size_t timeouts = 0;
   for (const std::string& e : one.events) timeouts += e.find(R"("reason":"timeout")") != std::string::npos;
   EXPECT_GE(timeouts, 20u);
+  expect_same_with_workers(path.string());
+  fs::remove(path);
+}
+
+// MACs in the inventory do not depend on how flows are spread over workers: 12 clients with
+// their own MACs (half on VLAN 20) reach two servers, each server directly with its own MAC
+// and through a router (00:00:5e:00:01:01), so each server has two MACs from different flows.
+TEST(Workers, DistinctMacsGiveTheSameInventory) {
+  using namespace dicomsentry;
+  using namespace dicomsentry::synth;
+  std::vector<SyntheticFlow> flows;
+  for (int i = 0; i < 12; ++i) {
+    AssociateRqSpec rq;
+    rq.calling_ae = fmt::format("MOD{:02}", i);
+    rq.called_ae = "PACS";
+    rq.contexts = {{1, std::string(uids::kVerification), {std::string(uids::kImplicitLittleEndian)}}};
+    DicomConversation c(rq, accept_all(rq));
+    c.echo(1, 1).release();
+    FlowSpec spec;
+    const bool routed = i % 2 == 1;
+    spec.client_ip = ipv4_address(10, routed ? 4 : 3, 0, static_cast<std::uint8_t>(1 + i));
+    spec.server_ip = ipv4_address(10, 3, 0, static_cast<std::uint8_t>(200 + i % 4 / 2));
+    spec.client_port = static_cast<std::uint16_t>(41000 + i);
+    spec.client_mac = {0x02, 0x00, 0x00, 0x03, 0x00, static_cast<std::uint8_t>(1 + i)};
+    spec.server_mac = routed ? MacAddress{0x00, 0x00, 0x5e, 0x00, 0x01, 0x01}
+                             : MacAddress{0x02, 0x00, 0x00, 0x03, 0x00,
+                                          static_cast<std::uint8_t>(200 + i % 4 / 2)};
+    if (routed) spec.vlans = {20};
+    spec.start_time += static_cast<TimestampNs>(i) * 300'000'000;
+    flows.push_back(make_flow(c.flow_spec(spec)));
+  }
+  const fs::path path = fs::temp_directory_path() / fmt::format("ds_workers_macs_{}.pcap", ::getpid());
+  std::string error;
+  ASSERT_TRUE(write_pcap(path.string(), flows, &error)) << error;
+  const RunOutput one = run_with_workers(path.string(), 1);
+  const json inventory = json::parse(one.inventory);
+  std::map<std::string, std::vector<std::string>> macs;
+  for (const json& d : inventory["devices"]) macs[d["ip"]] = d["macs"].get<std::vector<std::string>>();
+  ASSERT_EQ(macs.size(), 14u);
+  EXPECT_EQ(macs["10.3.0.1"], std::vector<std::string>{"02:00:00:03:00:01"});
+  EXPECT_EQ(macs["10.4.0.12"], std::vector<std::string>{"02:00:00:03:00:0c"});
+  EXPECT_EQ(macs["10.3.0.200"], (std::vector<std::string>{"00:00:5e:00:01:01", "02:00:00:03:00:c8"}));
+  EXPECT_EQ(macs["10.3.0.201"], (std::vector<std::string>{"00:00:5e:00:01:01", "02:00:00:03:00:c9"}));
   expect_same_with_workers(path.string());
   fs::remove(path);
 }

@@ -201,18 +201,29 @@ TEST(InventoryFiles, JsonAndCsvTextIsExact) {
   tls.version = 0x0304;
   tls.cipher_suite = 0x1302;
   inventory.on_tls(tls);
+  // The flow's end brings its endpoints' MACs from the address book (no times: the span above
+  // stays as the records set it).
+  MacBook book(16);
+  book.add(4, v4(10, 0, 0, 1), MacAddress{0x02, 0x00, 0x00, 0x00, 0x00, 0x0b});
+  book.add(4, v4(10, 0, 0, 1), MacAddress{0x02, 0x00, 0x00, 0x00, 0x00, 0x0a});
+  book.add(4, v4(10, 0, 0, 2), MacAddress{0x00, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f});
+  Flow ended = flow;
+  ended.first_ts = ended.last_ts = 0;
+  inventory.on_flow_end(ended, &book);
   fmt::memory_buffer json;
   write_inventory_json(inventory, json);
   EXPECT_EQ(std::string(json.data(), json.size()),
             R"({"devices_total":2,"devices_dropped":0,"entries_dropped":0,"devices":[)"
-            R"({"ip":"10.0.0.1","vlans":[30],"first_seen":"1970-01-01T00:00:01.500000+0000",)"
+            R"({"ip":"10.0.0.1","vlans":[30],"macs":["02:00:00:00:00:0a","02:00:00:00:00:0b"],)"
+            R"("first_seen":"1970-01-01T00:00:01.500000+0000",)"
             R"("last_seen":"1970-01-01T00:00:02.500000+0000","ae_titles_scu":[],)"
             R"("ae_titles_scp":["PACS"],"implementation_class_uids":["1.2.3.5"],)"
             R"("implementation_version_names":["SERVER_1"],"sop_classes":["1.2.840.10008.1.1"],)"
             R"("dicom_server_ports":[104],"tls_versions":["TLSv1.3"],)"
             R"("tls_ciphers":["TLS_AES_256_GCM_SHA384"],"user_identity":false,)"
             R"("user_identity_types":[],"peers":["10.0.0.2"],"entries_dropped":0},)"
-            R"({"ip":"10.0.0.2","vlans":[30],"first_seen":"1970-01-01T00:00:01.500000+0000",)"
+            R"({"ip":"10.0.0.2","vlans":[30],"macs":["00:1b:2c:3d:4e:5f"],)"
+            R"("first_seen":"1970-01-01T00:00:01.500000+0000",)"
             R"("last_seen":"1970-01-01T00:00:02.500000+0000","ae_titles_scu":["CT,1"],)"
             R"("ae_titles_scp":[],"implementation_class_uids":["1.2.3.4"],)"
             R"("implementation_version_names":["CLIENT_1"],"sop_classes":["1.2.840.10008.1.1"],)"
@@ -226,13 +237,34 @@ TEST(InventoryFiles, JsonAndCsvTextIsExact) {
             "ip,vlans,zone,first_seen,last_seen,ae_titles_scu,ae_titles_scp,"
             "implementation_class_uids,implementation_version_names,sop_classes,"
             "dicom_server_ports,tls_versions,tls_ciphers,user_identity,user_identity_types,"
-            "peers,entries_dropped\n"
+            "peers,entries_dropped,macs\n"
             "10.0.0.1,30,,1970-01-01T00:00:01.500000+0000,1970-01-01T00:00:02.500000+0000,,PACS,"
             "1.2.3.5,SERVER_1,1.2.840.10008.1.1,104,TLSv1.3,TLS_AES_256_GCM_SHA384,false,,"
-            "10.0.0.2,0\n"
+            "10.0.0.2,0,02:00:00:00:00:0a;02:00:00:00:00:0b\n"
             "10.0.0.2,30,,1970-01-01T00:00:01.500000+0000,1970-01-01T00:00:02.500000+0000,"
             "\"CT,1\",,1.2.3.4,CLIENT_1,1.2.840.10008.1.1,,TLSv1.3,TLS_AES_256_GCM_SHA384,false,,"
-            "10.0.0.1,0\n");
+            "10.0.0.1,0,00:1b:2c:3d:4e:5f\n");
+}
+
+TEST(InventoryRecords, MacsComeOnlyWithDicomFlowsAndAreBoundedLikeEverySet) {
+  InventoryLimits limits;
+  limits.max_set_entries = 2;
+  Inventory inventory(nullptr, limits);
+  MacBook book(16);
+  for (const std::uint8_t last : {0x03, 0x01, 0x02}) {
+    book.add(4, v4(10, 0, 0, 1), MacAddress{0x02, 0x00, 0x00, 0x00, 0x00, last});
+  }
+  book.add(4, v4(10, 0, 0, 2), MacAddress{});
+  Flow web = flow_between(v4(10, 0, 0, 2), v4(10, 0, 0, 1), 80);
+  web.app_proto = AppProto::kUnknown;
+  inventory.on_flow_end(web, &book);
+  EXPECT_TRUE(inventory.devices().empty());
+  inventory.on_flow_end(flow_between(v4(10, 0, 0, 2), v4(10, 0, 0, 1), 104), &book);
+  const Device& server = device_at(inventory, v4(10, 0, 0, 1));
+  EXPECT_EQ(held(server.macs), (SortedSet<std::string>{"02:00:00:00:00:01", "02:00:00:00:00:02"}));
+  EXPECT_EQ(server.entries_dropped, 1u);
+  EXPECT_EQ(held(device_at(inventory, v4(10, 0, 0, 2)).macs),
+            SortedSet<std::string>{"00:00:00:00:00:00"});
 }
 
 }  // namespace

@@ -57,7 +57,8 @@ TEST(InventoryCli, LogDirGetsJsonAndCsvThatAgree) {
   EXPECT_EQ(inventory["devices_total"], inventory["devices"].size());
   ASSERT_EQ(lines.size(), inventory["devices"].size() + 1);
   const std::vector<std::string> header = split(lines[0], ',');
-  ASSERT_EQ(header.size(), 17u);
+  ASSERT_EQ(header.size(), 18u);
+  EXPECT_EQ(header.back(), "macs");
   for (std::size_t d = 0; d < inventory["devices"].size(); ++d) {
     const std::vector<std::string> row = split(lines[d + 1], ',');  // no field here holds a comma
     ASSERT_EQ(row.size(), header.size());

@@ -23,6 +23,8 @@ MetricsSnapshot small_snapshot() {
   s.flow.created = 3;
   s.flow.ended_timeout = 1;
   s.flow.active = 2;
+  s.mac_book_addresses = 5;
+  s.mac_book_dropped = 1;
   s.reassembly.segments = 7;
   s.reassembly.gaps = 1;
   s.reassembly.gap_bytes = 100;
@@ -82,6 +84,14 @@ TEST(PrometheusText, SmallSnapshotExactly) {
       "# HELP dicomsentry_flows_active Flows in the flow table now.\n"
       "# TYPE dicomsentry_flows_active gauge\n"
       "dicomsentry_flows_active 2\n"
+      "# HELP dicomsentry_mac_book_addresses IP addresses held by the MAC address books (summed "
+      "over workers).\n"
+      "# TYPE dicomsentry_mac_book_addresses gauge\n"
+      "dicomsentry_mac_book_addresses 5\n"
+      "# HELP dicomsentry_mac_book_dropped_total Sightings of new IP addresses refused by a full "
+      "MAC address book.\n"
+      "# TYPE dicomsentry_mac_book_dropped_total counter\n"
+      "dicomsentry_mac_book_dropped_total 1\n"
       "# HELP dicomsentry_tcp_segments_total TCP segments with payload seen by the reassembler.\n"
       "# TYPE dicomsentry_tcp_segments_total counter\n"
       "dicomsentry_tcp_segments_total 7\n"
