@@ -95,6 +95,9 @@ int main(int argc, char** argv) {
                "Validate IPv4/TCP/UDP checksums (off by default: offload makes them wrong)");
   app.add_option("--flow-memcap", options.pipeline.flow.memcap_bytes, "Bytes for flow records")
       ->capture_default_str();
+  app.add_option("--mac-book-size", options.pipeline.mac_book_capacity,
+                 "IP addresses each worker's MAC address book holds (0: no MACs in the inventory)")
+      ->capture_default_str();
   app.add_option("--stream-memcap", options.pipeline.reassembly.memcap_bytes,
                  "Bytes for out-of-order TCP segments")
       ->capture_default_str();
