@@ -185,6 +185,7 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key_value("bytes_delivered", r.bytes_delivered);
   json.key_value("stash_copies", r.stash_copies);
   json.key_value("consumer_stalls", r.consumer_stalls);
+  json.key_value("consumer_stall_bytes", r.stall_bytes);
   json.key_value("reassembly_memuse", stats.reassembly_memuse);
   json.key_value("reassembly_memuse_high_water", stats.reassembly_high_water);
   json.key_value("reassembly_memcap", stats.reassembly_memcap);

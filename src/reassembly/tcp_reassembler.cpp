@@ -185,7 +185,10 @@ void TcpReassembler::deliver(Flow& flow, Direction direction, ByteView data, Tim
     std::memmove(extra->stash, extra->stash + used, left);
     extra->stash_size = left;
     if (!set_need(*extra, used, consumed.need, left)) {
-      extra->stash_size = 0;  // the consumer will not progress on these bytes: drop them
+      // The consumer will not progress on these bytes: drop them, and say so, so that it
+      // does not take the bytes after them for their continuation.
+      extra->stash_size = 0;
+      drop_stalled(flow, direction, ts, position - left, left);
       break;
     }
   }
@@ -201,6 +204,7 @@ void TcpReassembler::deliver(Flow& flow, Direction direction, ByteView data, Tim
     if (consumed.need <= data.size()) {
       if (used == 0) {
         ++counters_.consumer_stalls;
+        drop_stalled(flow, direction, ts, position, data.size());
         break;
       }
       continue;  // the consumer wants the rest presented again now
@@ -209,6 +213,7 @@ void TcpReassembler::deliver(Flow& flow, Direction direction, ByteView data, Tim
     StreamExtra* stash_owner = need <= data.size() ? nullptr : extra_of(stream);
     if (stash_owner == nullptr || !pool_.reserve_stash(*stash_owner, need)) {
       ++counters_.consumer_stalls;
+      drop_stalled(flow, direction, ts, position, data.size());
       release_extra_if_idle(stream);
       break;
     }
@@ -219,6 +224,20 @@ void TcpReassembler::deliver(Flow& flow, Direction direction, ByteView data, Tim
     break;
   }
   release_extra_if_idle(stream);
+}
+
+// Bytes the consumer would not take (a stall) are lost to it like bytes never captured: it is
+// told of the hole, and the flow's gap counts include them.
+void TcpReassembler::drop_stalled(Flow& flow, Direction direction, TimestampNs ts,
+                                  std::uint64_t offset, std::uint64_t bytes) {
+  if (bytes == 0) return;
+  StreamState& stream = flow.stream[static_cast<std::size_t>(direction)];
+  consumer_.on_gap(StreamContext{flow, direction, ts, offset}, bytes);
+  stream.gap_bytes += bytes;
+  ++stream.gaps;
+  ++counters_.gaps;
+  counters_.gap_bytes += bytes;
+  counters_.stall_bytes += bytes;
 }
 
 // After a stash delivery that left `left` bytes: decides how many contiguous bytes to wait

@@ -33,7 +33,8 @@ struct ReassemblyCounters {
   std::uint64_t out_of_window = 0;       // sequence numbers implausibly far from the stream
   std::uint64_t bytes_delivered = 0;
   std::uint64_t stash_copies = 0;        // bytes copied to satisfy a consumer's `need`
-  std::uint64_t consumer_stalls = 0;     // a full stash the consumer still would not consume
+  std::uint64_t consumer_stalls = 0;
+  std::uint64_t stall_bytes = 0;         // bytes dropped by those stalls (reported as gaps)     // a full stash the consumer still would not consume
 };
 
 class TcpReassembler {
@@ -74,6 +75,8 @@ class TcpReassembler {
   void maybe_end(Flow& flow, Direction direction, TimestampNs ts);
   void end_stream(Flow& flow, Direction direction, TimestampNs ts);
   bool set_need(StreamExtra& extra, std::uint32_t used, std::uint32_t need, std::uint32_t left);
+  void drop_stalled(Flow& flow, Direction direction, TimestampNs ts, std::uint64_t offset,
+                    std::uint64_t bytes);
   StreamExtra* extra_of(StreamState& stream);  // nullptr when the memcap is reached
   void release_extra_if_idle(StreamState& stream);
 

@@ -215,10 +215,13 @@ class ScriptedConsumer : public StreamConsumer {
     if (calls.size() > kMaxCalls) return {static_cast<std::uint32_t>(data.size()), 0};
     return policy_(data);
   }
-  void on_gap(const StreamContext&, std::uint64_t) override {}
+  void on_gap(const StreamContext& context, std::uint64_t bytes) override {
+    gaps.emplace_back(context.offset, bytes);
+  }
   void on_end(const StreamContext&) override {}
 
   std::vector<Call> calls;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> gaps;  // offset, bytes
 
  private:
   Policy policy_;
@@ -272,6 +275,11 @@ TEST(SplitterContract, ConsumerUsingNothingWithNeedZeroStallsOncePerDelivery) {
   EXPECT_EQ(consumer.calls.size(), 3u);
   EXPECT_EQ(f.reassembler_.counters().consumer_stalls, 3u);
   EXPECT_EQ(f.reassembler_.counters().stash_copies, 0u);
+  // What it would not take is lost to it, and it is told so, each time at the right offset.
+  using Gaps = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  EXPECT_EQ(consumer.gaps, (Gaps{{0, 10}, {10, 10}, {20, 10}}));
+  EXPECT_EQ(f.reassembler_.counters().stall_bytes, 30u);
+  EXPECT_EQ(f.reassembler_.counters().gap_bytes, 30u);
 }
 
 TEST(SplitterContract, ConsumerUsingNothingWithNeedWithinTheDeliveryStalls) {
@@ -281,6 +289,8 @@ TEST(SplitterContract, ConsumerUsingNothingWithNeedWithinTheDeliveryStalls) {
   f.send(kToServer, 1, pattern(0, 10));
   EXPECT_EQ(consumer.calls.size(), 1u);
   EXPECT_EQ(f.reassembler_.counters().consumer_stalls, 1u);
+  using Gaps = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  EXPECT_EQ(consumer.gaps, (Gaps{{0, 10}}));
 }
 
 TEST(SplitterContract, ConsumerRefusingAFullStashStallsAndTheStashIsDropped) {
@@ -293,6 +303,9 @@ TEST(SplitterContract, ConsumerRefusingAFullStashStallsAndTheStashIsDropped) {
   EXPECT_EQ(offsets_and_bytes(consumer), (Calls{{0, "abc"}, {0, "abcdef"}, {6, "ghi"}}));
   EXPECT_EQ(f.reassembler_.counters().consumer_stalls, 1u);
   EXPECT_EQ(f.reassembler_.counters().stash_copies, 9u);
+  // The dropped stash is a hole before "ghi": the consumer must not read "ghi" as its sequel.
+  using Gaps = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  EXPECT_EQ(consumer.gaps, (Gaps{{0, 6}}));
 }
 
 TEST(SplitterContract, NeedAtTheCapIsServed) {
@@ -324,6 +337,8 @@ TEST(SplitterContract, NeedAboveTheCapIsClampedThenStalls) {
             (Calls{{0, pattern(0, 10)}, {0, pattern(0, 16)}, {16, pattern(16, 4)}}));
   EXPECT_EQ(f.reassembler_.counters().consumer_stalls, 1u);
   EXPECT_EQ(f.reassembler_.counters().stash_copies, 30u);
+  using Gaps = std::vector<std::pair<std::uint64_t, std::uint64_t>>;
+  EXPECT_EQ(consumer.gaps, (Gaps{{0, 16}}));
   EXPECT_LE(f.reassembler_.pool().high_water(), 256u);
 }
 
