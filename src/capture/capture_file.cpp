@@ -1,6 +1,9 @@
 // CaptureFile: maps the file, recognises the format by its magic, starts the right reader.
 #include "capture/capture_file.hpp"
 
+#include <algorithm>
+#include <cstdint>
+
 #include <fmt/format.h>
 
 namespace dicomsentry {
@@ -25,6 +28,15 @@ std::unique_ptr<CaptureFile> CaptureFile::open_memory(ByteView bytes, const std:
   capture->bytes_ = bytes;
   if (!capture->start(error)) return nullptr;
   return capture;
+}
+
+void CaptureFile::populate_ahead() {
+  const std::uint64_t from = std::max(offset(), populated_);
+  const std::uint64_t to = std::min<std::uint64_t>(bytes_.size(), from + kPopulateWindow);
+  if (populate_works_ && from < to) populate_works_ = mapping_.populate(from, to - from);
+  populated_ = to;
+  // Half a window before its end the next one is asked for; past the end, never again.
+  populate_mark_ = to >= bytes_.size() ? UINT64_MAX : to - kPopulateWindow / 2;
 }
 
 bool CaptureFile::start(CaptureError& error) {

@@ -31,6 +31,8 @@ class CaptureFile {
   // kPacket: `out` is the next packet. kEnd: clean end of file. kError: see error(); every
   // packet before the bad record was returned. kEnd and kError repeat on later calls.
   Next next(PacketView& out) {
+    if (offset() >= populate_mark_) [[unlikely]]
+      populate_ahead();
     if (format_ == Format::kPcap) [[likely]]
       return pcap_.next(out, error_);
     return pcapng_.next(out, error_);
@@ -56,8 +58,14 @@ class CaptureFile {
   const PcapngReader& pcapng() const { return pcapng_; }
 
  private:
+  // The file is mapped into the page tables a window at a time, ahead of the reader: one
+  // system call per window instead of a page fault every few pages (faults cost the most
+  // under virtualisation, where a bare read spends most of its time in them).
+  static constexpr std::uint64_t kPopulateWindow = 4u << 20;
+
   CaptureFile() = default;
   bool start(CaptureError& error);
+  void populate_ahead();
 
   MappedFile mapping_;
   ByteView bytes_;
@@ -65,6 +73,9 @@ class CaptureFile {
   CaptureError error_;
   PcapReader pcap_;
   PcapngReader pcapng_;
+  std::uint64_t populated_ = 0;      // bytes [0, populated_) were asked to be mapped
+  std::uint64_t populate_mark_ = 0;  // offset at which the next window is asked for
+  bool populate_works_ = true;       // false once the kernel refused (then only advice)
 };
 
 }  // namespace dicomsentry

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 #include <utility>
@@ -78,6 +79,17 @@ bool MappedFile::open(const std::string& path, std::string& error) {
   data_ = data;
   size_ = size;
   return true;
+}
+
+bool MappedFile::populate(std::size_t offset, std::size_t length) const {
+#ifndef MADV_POPULATE_READ
+  static constexpr int MADV_POPULATE_READ = 22;  // Linux 5.14
+#endif
+  if (data_ == nullptr || offset >= size_) return false;
+  static const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t start = offset / page * page;
+  const std::size_t end = std::min(size_, offset + length);
+  return ::madvise(static_cast<char*>(data_) + start, end - start, MADV_POPULATE_READ) == 0;
 }
 
 }  // namespace dicomsentry

@@ -25,6 +25,9 @@ class MappedFile {
 
   ByteView bytes() const { return {static_cast<const std::byte*>(data_), size_}; }
   std::size_t size() const { return size_; }
+  // Maps [offset, offset + length) into the page tables now (MADV_POPULATE_READ). False when
+  // the kernel cannot (before Linux 5.14, or nothing is mapped): the reader then just faults.
+  bool populate(std::size_t offset, std::size_t length) const;
 
  private:
   void reset();

@@ -111,6 +111,43 @@ TEST(CaptureFileOpen, MappedFileViewsTheFileBytes) {
   EXPECT_EQ(capture->next(p), CaptureFile::Next::kEnd);
 }
 
+// The reader maps the file a 4 MiB window at a time ahead of itself: across several windows
+// every packet is read as from memory, and a range past the end cannot be populated.
+TEST(CaptureFileOpen, ReadingAcrossPopulatedWindowsSeesEveryPacket) {
+  TempDir dir;
+  PcapWriter writer(LinkType::kNull, false, 2000);
+  constexpr int kFrames = 10'000;  // about 10 MB: three windows
+  for (int i = 0; i < kFrames; ++i) {
+    writer.add(1'000'000'000 + i, make_frame(1000 + i % 7, static_cast<std::uint8_t>(i)));
+  }
+  dir.write("big.pcap", writer.bytes());
+  CaptureError error;
+  auto mapped = CaptureFile::open(dir.file("big.pcap"), error);
+  ASSERT_TRUE(mapped) << error.message();
+  auto memory = CaptureFile::open_memory(writer.bytes(), "big.pcap", error);
+  ASSERT_TRUE(memory) << error.message();
+  PacketView a;
+  PacketView b;
+  int packets = 0;
+  CaptureFile::Next last;
+  while ((last = mapped->next(a)) == CaptureFile::Next::kPacket) {
+    ASSERT_EQ(memory->next(b), CaptureFile::Next::kPacket);
+    ASSERT_EQ(a.timestamp_ns, b.timestamp_ns);
+    ASSERT_TRUE(same_bytes(a.bytes, b.bytes)) << "packet " << packets;
+    ++packets;
+  }
+  EXPECT_EQ(packets, kFrames);
+  EXPECT_EQ(last, CaptureFile::Next::kEnd);
+  EXPECT_EQ(memory->next(b), CaptureFile::Next::kEnd);
+
+  MappedFile file;
+  std::string message;
+  ASSERT_TRUE(file.open(dir.file("big.pcap"), message)) << message;
+  EXPECT_TRUE(file.populate(4096, 8192));
+  EXPECT_FALSE(file.populate(file.size(), 4096));
+  EXPECT_FALSE(MappedFile().populate(0, 4096));
+}
+
 TEST(PcapWriter, StreamedFileEqualsInMemoryCapture) {
   TempDir dir;
   constexpr int kRecords = 3000;  // ~3 MB: several 1 MiB flushes
