@@ -45,6 +45,54 @@ Inventory::Inventory(const policy::Config* zones, InventoryLimits limits)
   if (zones_ != nullptr) classifier_ = policy::ZoneClassifier(zones_->zones);
 }
 
+void Inventory::merge(const Inventory& other) {
+  counters_.devices_dropped += other.counters_.devices_dropped;
+  counters_.entries_dropped += other.counters_.entries_dropped;
+  counters_.flows_dropped += other.counters_.flows_dropped;
+  const std::size_t limit = limits_.max_set_entries;
+  for (const auto& [address, theirs] : other.devices_) {
+    auto found = devices_.find(address);
+    if (found == devices_.end()) {
+      if (devices_.size() >= limits_.max_devices) {
+        ++counters_.devices_dropped;
+        continue;
+      }
+      devices_.emplace(address, theirs);
+      continue;
+    }
+    Device& mine = found->second;
+    if (mine.zone == policy::kNoZone) mine.zone = theirs.zone;
+    if (theirs.first_seen != 0 && (mine.first_seen == 0 || theirs.first_seen < mine.first_seen)) {
+      mine.first_seen = theirs.first_seen;
+    }
+    if (theirs.last_seen > mine.last_seen) mine.last_seen = theirs.last_seen;
+    const std::uint64_t dropped_before = mine.entries_dropped;
+    mine.vlans.merge(theirs.vlans, limit, mine.entries_dropped);
+    mine.ae_titles_scu.merge(theirs.ae_titles_scu, limit, mine.entries_dropped);
+    mine.ae_titles_scp.merge(theirs.ae_titles_scp, limit, mine.entries_dropped);
+    mine.implementation_class_uids.merge(theirs.implementation_class_uids, limit, mine.entries_dropped);
+    mine.implementation_version_names.merge(theirs.implementation_version_names, limit,
+                                            mine.entries_dropped);
+    mine.sop_classes.merge(theirs.sop_classes, limit, mine.entries_dropped);
+    mine.dicom_server_ports.merge(theirs.dicom_server_ports, limit, mine.entries_dropped);
+    mine.tls_versions.merge(theirs.tls_versions, limit, mine.entries_dropped);
+    mine.tls_ciphers.merge(theirs.tls_ciphers, limit, mine.entries_dropped);
+    mine.user_identity_types.merge(theirs.user_identity_types, limit, mine.entries_dropped);
+    mine.peers.merge(theirs.peers, limit, mine.entries_dropped);
+    mine.macs.merge(theirs.macs, limit, mine.entries_dropped);
+    counters_.entries_dropped += mine.entries_dropped - dropped_before;
+    mine.entries_dropped += theirs.entries_dropped;
+  }
+  for (const policy::ObservedFlow& flow : other.flows_) {
+    if (flows_.contains(flow)) continue;
+    if (flows_.size() >= limits_.max_flows) {
+      ++counters_.flows_dropped;
+      continue;
+    }
+    flows_.insert(flow);
+  }
+}
+
 std::string_view Inventory::zone_name(policy::ZoneId zone) const {
   return zones_ != nullptr ? zones_->zone_name(zone) : std::string_view();
 }

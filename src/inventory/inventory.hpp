@@ -70,6 +70,28 @@ class BoundedSet {
   }
   using Additions = std::map<T, std::uint64_t, std::less<>>;  // held value -> times added
 
+  // Adds everything `other` was given, as if this set had been given it too: what either
+  // dropped stays dropped (a value one set pushed out is never among the smallest of both),
+  // so merging the sets of several workers holds and counts what one set fed everything would.
+  void merge(const BoundedSet& other, std::size_t limit, std::uint64_t& dropped) {
+    for (const auto& [value, times] : other.additions_) {
+      if (const auto it = additions_.find(value); it != additions_.end()) {
+        it->second += times;
+        continue;
+      }
+      if (additions_.size() >= limit) {
+        const auto largest = std::prev(additions_.end());
+        if (additions_.empty() || !(value < largest->first)) {
+          dropped += times;
+          continue;
+        }
+        dropped += largest->second;
+        additions_.erase(largest);
+      }
+      additions_.emplace(value, times);
+    }
+  }
+
   // The values held, in order: a view of the map's keys. (Written out: clang 14 cannot use
   // libstdc++ 12's std::views::keys.)
   class Items {
@@ -157,6 +179,10 @@ class Inventory {
   // Only flows the app layer found DICOM or DICOM-TLS on add to the inventory. `macs` (may be
   // null) is the address book of the pipeline that had the flow: its endpoints' MACs are added.
   void on_flow_end(const Flow& flow, const MacBook* macs = nullptr);
+
+  // Folds in what another inventory (another worker's) saw: devices, their sets and times,
+  // observed flows and counters. The limits are this inventory's.
+  void merge(const Inventory& other);
 
   const std::map<DeviceAddress, Device>& devices() const { return devices_; }
   const InventoryCounters& counters() const { return counters_; }

@@ -292,8 +292,7 @@ int run(const RunOptions& options, std::FILE* errors) {
   // What the workers share (worker_stack.hpp); the stats and policy summary records are
   // written by this thread through its own writer.
   const unsigned workers = std::max(1u, options.workers);
-  inventory::Inventory inventory(options.policy);
-  std::mutex inventory_mutex;
+  inventory::Inventory inventory(options.policy);  // one worker's; several keep their own
   std::unique_ptr<detect::SharedThresholds> thresholds;
   if (workers > 1 && options.rule_engine != nullptr) {
     thresholds = std::make_unique<detect::SharedThresholds>(detect::ThresholdTracker::kDefaultMaxKeys);
@@ -307,7 +306,6 @@ int run(const RunOptions& options, std::FILE* errors) {
   std::mutex summary_mutex;
   const SharedRunState shared{&sink,
                               &inventory,
-                              workers > 1 ? &inventory_mutex : nullptr,
                               thresholds.get(),
                               baseline.get(),
                               workers > 1 ? &baseline_mutex : nullptr,
@@ -329,6 +327,17 @@ int run(const RunOptions& options, std::FILE* errors) {
   }
   const auto worker_stacks = [&]() -> std::vector<std::unique_ptr<WorkerStack>>& {
     return pool ? pool->stacks() : stacks;
+  };
+  // The inventory as it stands: the one worker's, or the workers' own ones merged (each under
+  // its lock, so a snapshot can be taken while they run).
+  const auto current_inventory = [&]() -> const inventory::Inventory& {
+    if (workers == 1) return inventory;
+    inventory = inventory::Inventory(options.policy);
+    for (const auto& stack : worker_stacks()) {
+      const std::lock_guard lock(stack->own_inventory_mutex());
+      inventory.merge(*stack->own_inventory());
+    }
+    return inventory;
   };
   CaptureCounters capture;
   const auto wall_start = std::chrono::steady_clock::now();
@@ -380,8 +389,7 @@ int run(const RunOptions& options, std::FILE* errors) {
     // SIGUSR1: the inventory as it stands, without stopping (workers keep adding under the lock).
     const std::function<void()> write_inventory_now = [&] {
       if (!options.write_inventory) return;
-      const auto lock = lock_if_shared(shared.inventory_mutex);
-      if (std::string error; !write_inventory_files(inventory, options.log_dir, error)) {
+      if (std::string error; !write_inventory_files(current_inventory(), options.log_dir, error)) {
         fmt::print(errors, "dicomsentry: SIGUSR1: {}\n", error);
       }
     };
@@ -416,6 +424,7 @@ int run(const RunOptions& options, std::FILE* errors) {
   }
   run_records.write_stats(stats);
   // inventory.json and inventory.csv go to -l's directory (see RunOptions::write_inventory).
+  current_inventory();
   if (std::string error;
       options.write_inventory && !write_inventory_files(inventory, options.log_dir, error)) {
     fmt::print(errors, "dicomsentry: {}\n", error);

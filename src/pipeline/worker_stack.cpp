@@ -45,10 +45,15 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
     detectors_.baseline = baseline_sensor_.get();
   }
   // The asset inventory sees every record and flow end on its way to the writers.
-  inventory_events_ =
-      std::make_unique<InventoryEventSink>(*shared.inventory, *app_events_, shared.inventory_mutex);
-  inventory_flow_end_ =
-      std::make_unique<InventoryFlowEnd>(*shared.inventory, *eve_, shared.inventory_mutex);
+  inventory::Inventory* inventory = shared.inventory;
+  std::mutex* inventory_mutex = nullptr;
+  if (shared.workers > 1) {
+    own_inventory_ = std::make_unique<inventory::Inventory>(options.policy);
+    inventory = own_inventory_.get();
+    inventory_mutex = &own_inventory_mutex_;
+  }
+  inventory_events_ = std::make_unique<InventoryEventSink>(*inventory, *app_events_, inventory_mutex);
+  inventory_flow_end_ = std::make_unique<InventoryFlowEnd>(*inventory, *eve_, inventory_mutex);
   summary_events_ =
       std::make_unique<SummaryEventSink>(*shared.summary, *inventory_events_, shared.summary_mutex);
   detect_events_ = std::make_unique<DetectEventSink>(detectors_, *summary_events_);

@@ -29,8 +29,7 @@ namespace dicomsentry {
 // What the workers of one run share. Everything here outlives the workers.
 struct SharedRunState {
   EveSink* file_sink = nullptr;                     // where every worker's lines meet
-  inventory::Inventory* inventory = nullptr;
-  std::mutex* inventory_mutex = nullptr;            // null with one worker
+  inventory::Inventory* inventory = nullptr;        // one worker's; several keep their own
   detect::SharedThresholds* thresholds = nullptr;   // null with one worker
   inventory::BaselineChecker* baseline = nullptr;   // --baseline: novelties once per run
   std::mutex* baseline_mutex = nullptr;             // null with one worker
@@ -60,6 +59,11 @@ class WorkerStack {
   const ExportObjectSink* export_sink() const { return export_sink_.get(); }
   const detect::AlertBuilder* alert_builder() const { return builder_.get(); }
   const EveAppWriter& app_events() const { return *app_events_; }
+  // With several workers, each folds records into its own inventory (no lock shared between
+  // workers per record; merged when the files are written): this one, with the lock that a
+  // snapshot taken while the worker runs (SIGUSR1) needs. Null with one worker.
+  const inventory::Inventory* own_inventory() const { return own_inventory_.get(); }
+  std::mutex& own_inventory_mutex() const { return own_inventory_mutex_; }
   // /metrics counts (atomics: readable from the control thread while the worker runs).
   const MetricsEventSink& record_metrics() const { return *metrics_events_; }
   const MetricsAlertSink& alert_metrics() const { return *metrics_alerts_; }
@@ -70,6 +74,8 @@ class WorkerStack {
   void add_counters(StatsSnapshot& stats, bool full) const;
 
  private:
+  std::unique_ptr<inventory::Inventory> own_inventory_;
+  mutable std::mutex own_inventory_mutex_;
   std::unique_ptr<EveSink> own_sink_;  // several workers: in front of the file sink
   EveSink* sink_;
   std::unique_ptr<EveWriter> eve_;

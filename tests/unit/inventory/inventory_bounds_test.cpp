@@ -3,6 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
+#include <vector>
+
+#include <fmt/format.h>
 
 #include "inventory/inventory.hpp"
 #include "output/inventory_writer.hpp"
@@ -156,6 +160,52 @@ TEST(InventoryRecords, AFullSetHoldsTheSameValuesAndCountsInAnyOrder) {
     EXPECT_EQ(client.entries_dropped, 3u);  // C once, D twice
     EXPECT_EQ(inventory.counters().entries_dropped, 3u);
   }
+}
+
+// Several workers keep their own inventories, merged when the files are written: the merge
+// holds and counts exactly what one inventory fed every record holds and counts, whatever
+// split of the records between workers.
+TEST(InventoryRecords, MergedInventoriesEqualOneFedEveryRecord) {
+  BoundedSet<int> a;
+  BoundedSet<int> b;
+  std::uint64_t dropped_a = 0;
+  std::uint64_t dropped_b = 0;
+  for (int v : {5, 1, 9, 1}) a.insert(v, 3, dropped_a);
+  for (int v : {2, 7, 3}) b.insert(v, 3, dropped_b);
+  a.merge(b, 3, dropped_a);
+  EXPECT_EQ(held(a), (SortedSet<int>{1, 2, 3}));
+  EXPECT_EQ(dropped_a + dropped_b, 3u);  // 9 and 5 pushed out, 7 refused
+
+  InventoryLimits limits;
+  limits.max_set_entries = 2;
+  const Flow first = flow_between(v4(10, 0, 0, 2), v4(10, 0, 0, 1), 104, 100);
+  const Flow second = flow_between(v4(10, 0, 0, 3), v4(10, 0, 0, 1), 11112, 200);
+  const std::vector<std::pair<const Flow*, const char*>> records = {
+      {&first, "D"}, {&second, "B"}, {&first, "A"}, {&second, "C"}, {&first, "C"}, {&first, "A"}};
+  Inventory one(nullptr, limits);
+  for (const auto& [flow, title] : records) {
+    one.on_association(association(*flow, title, "PACS"));
+    one.on_flow_end(*flow);
+  }
+  fmt::memory_buffer expected;
+  write_inventory_json(one, expected);
+  for (std::size_t split = 0; split < 64; ++split) {  // each record to worker 0 or 1
+    Inventory workers[2] = {Inventory(nullptr, limits), Inventory(nullptr, limits)};
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      Inventory& to = workers[(split >> i) & 1];
+      to.on_association(association(*records[i].first, records[i].second, "PACS"));
+      to.on_flow_end(*records[i].first);
+    }
+    Inventory merged(nullptr, limits);
+    merged.merge(workers[0]);
+    merged.merge(workers[1]);
+    fmt::memory_buffer got;
+    write_inventory_json(merged, got);
+    ASSERT_EQ(fmt::to_string(got), fmt::to_string(expected)) << "split " << split;
+    EXPECT_EQ(merged.counters().entries_dropped, one.counters().entries_dropped);
+  }
+  EXPECT_EQ(held(device_at(one, v4(10, 0, 0, 2)).ae_titles_scu), (SortedSet<std::string>{"A", "C"}));
+  EXPECT_EQ(one.counters().entries_dropped, 1u);  // D, pushed out by C
 }
 
 TEST(InventoryRecords, TlsWithoutServerHelloAddsOnlyThePortAndUnknownSuitesShowTheirCode) {
