@@ -93,7 +93,6 @@ class RuleMatcher {
   State& state() { return *state_; }  // for the stream inspectors of the same worker
 
  private:
-  const RuleEngine& engine_;
   std::unique_ptr<State> state_;
 };
 

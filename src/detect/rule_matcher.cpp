@@ -34,7 +34,7 @@ bool carries_identifier(const dicom::TransactionRecord& t) {
 }  // namespace
 
 RuleMatcher::RuleMatcher(const RuleEngine& engine)
-    : engine_(engine), state_(std::make_unique<State>(engine.impl())) {}
+    : state_(std::make_unique<State>(engine.impl())) {}
 RuleMatcher::~RuleMatcher() = default;
 
 RuleMatcher::State::State(const RuleEngine::Impl& engine_impl) : impl(engine_impl) {
