@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "decode_frames.hpp"
+#include "frame_builder.hpp"
 
 namespace dicomsentry {
 namespace {
@@ -19,14 +20,7 @@ const Bytes kEthernetSyn = {
     0xe2, 0x40, 0x00, 0x00, 0x00, 0x00, 0x01, 0x03, 0x03, 0x07,
 };
 
-IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  IpAddress ip;
-  ip.bytes[0] = a;
-  ip.bytes[1] = b;
-  ip.bytes[2] = c;
-  ip.bytes[3] = d;
-  return ip;
-}
+constexpr auto& v4 = synth::ipv4_address;
 
 // The builder's IPv4 TCP packet (10.0.0.1:40000 -> 10.0.0.2:104) with a 3-byte payload.
 Bytes ipv4_tcp_packet() { return cat({test::ipv4(6, 23), test::tcp(0x18), {'a', 'b', 'c'}}); }

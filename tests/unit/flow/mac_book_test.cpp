@@ -5,18 +5,12 @@
 #include <vector>
 
 #include "flow/mac_book.hpp"
+#include "frame_builder.hpp"
 
 namespace dicomsentry {
 namespace {
 
-IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  IpAddress ip;
-  ip.bytes[0] = a;
-  ip.bytes[1] = b;
-  ip.bytes[2] = c;
-  ip.bytes[3] = d;
-  return ip;
-}
+constexpr auto& v4 = synth::ipv4_address;
 
 MacAddress mac(std::uint8_t last, std::uint8_t first = 0x02) {
   return MacAddress{first, 0x00, 0x00, 0x00, 0x00, last};

@@ -11,6 +11,7 @@
 #include "inventory/inventory.hpp"
 #include "output/inventory_writer.hpp"
 #include "policy/config.hpp"
+#include "frame_builder.hpp"
 
 namespace dicomsentry::inventory {
 namespace {
@@ -22,14 +23,7 @@ SortedSet<T> held(const BoundedSet<T>& set) {
   return SortedSet<T>(items.begin(), items.end());
 }
 
-IpAddress v4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  IpAddress ip;
-  ip.bytes[0] = a;
-  ip.bytes[1] = b;
-  ip.bytes[2] = c;
-  ip.bytes[3] = d;
-  return ip;
-}
+constexpr auto& v4 = synth::ipv4_address;
 
 // A flow whose client is `client` (the key's hi side, to check roles are not taken from it).
 Flow flow_between(IpAddress client, IpAddress server, std::uint16_t server_port,

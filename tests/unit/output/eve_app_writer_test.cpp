@@ -17,6 +17,7 @@
 
 #include "output/eve_writer.hpp"
 #include "tls/cipher_suites.hpp"
+#include "frame_builder.hpp"
 
 // Counts calls to the global operator new (counting_new.cpp: in its own translation unit, so
 // GCC 12 at -O2 does not pair inlined library news with its free() and warn falsely).
@@ -40,14 +41,7 @@ constexpr std::string_view kFindStudy = "1.2.840.10008.5.1.4.1.2.2.1";
 constexpr std::string_view kMoveStudy = "1.2.840.10008.5.1.4.1.2.2.2";
 constexpr std::string_view kInstance = "1.2.826.0.1.3680043.2.1125.1.7.1";
 
-IpAddress ipv4(std::uint8_t a, std::uint8_t b, std::uint8_t c, std::uint8_t d) {
-  IpAddress ip;
-  ip.bytes[0] = a;
-  ip.bytes[1] = b;
-  ip.bytes[2] = c;
-  ip.bytes[3] = d;
-  return ip;
-}
+constexpr auto& ipv4 = synth::ipv4_address;
 
 // Client 192.168.10.20:51512 -> server 192.168.10.5:104. The server is the key's `lo`
 // endpoint, so the writer must follow client_is_lo rather than the key order.
