@@ -12,41 +12,55 @@ PayloadInspector::PayloadInspector(const RuleEngine& engine, RuleMatcher& matche
     : engine_(engine), matcher_(matcher), hits_(hits), next_(next), next_flow_end_(next_flow_end) {
   if (const BufferTable* t = engine_.impl().table(Scope::kPayload, rules::Buffer::kPayload))
     db_ = t->hs.db;
+  std::size_t size = 0;
+  if (db_ != nullptr && hs_stream_size(db_, &size) == HS_SUCCESS) stream_size_ = size;
   flows_.reserve(1024);
 }
 
 PayloadInspector::~PayloadInspector() {
   for (auto& [id, scan] : flows_)
-    for (Side& side : scan.side) hs_close_stream(side.stream, nullptr, nullptr, nullptr);
+    if (scan) close(*scan);
 }
 
-PayloadInspector::FlowScan& PayloadInspector::scan_of(Flow& flow) {
+void PayloadInspector::close(FlowScan& scan) {
+  for (Side& side : scan.side) {
+    if (side.stream == nullptr) continue;
+    hs_close_stream(side.stream, nullptr, nullptr, nullptr);
+    side.stream = nullptr;
+    --counters_.streams_open;
+  }
+}
+
+PayloadInspector::FlowScan* PayloadInspector::scan_of(Flow& flow) {
   auto [it, inserted] = flows_.try_emplace(flow.flow_id);
-  FlowScan& scan = it->second;
-  if (!inserted) return scan;
+  if (!inserted) return it->second.get();
   // Decided once per flow: can any payload rule's header match it, either way round?
   const RuleEngine::Impl& impl = engine_.impl();
+  bool active = false;
   for (const std::uint32_t r : impl.scope(Scope::kPayload).rules) {
     const rules::Rule& rule = impl.rules[r];
     if (header_matches(rule, flow, Direction::kToServer) ||
         header_matches(rule, flow, Direction::kToClient)) {
-      scan.active = true;
+      active = true;
       break;
     }
   }
-  if (!scan.active || db_ == nullptr) {
-    scan.active = false;
+  if (!active || db_ == nullptr) {
     ++counters_.flows_skipped;
-    return scan;
+    return nullptr;
   }
   ++counters_.flows_scanned;
+  it->second = std::make_unique<FlowScan>();
+  FlowScan& scan = *it->second;
   for (Side& side : scan.side) {
     if (hs_open_stream(db_, 0, &side.stream) != HS_SUCCESS) {
       side.stream = nullptr;
       ++counters_.stream_failures;
+    } else {
+      ++counters_.streams_open;
     }
   }
-  return scan;
+  return &scan;
 }
 
 int PayloadInspector::on_match(unsigned id, unsigned long long, unsigned long long, unsigned,
@@ -85,8 +99,9 @@ void PayloadInspector::matched(const MatchContext& m, std::uint32_t expression) 
 }
 
 Consumed PayloadInspector::on_data(const StreamContext& context, ByteView data) {
-  FlowScan& scan = scan_of(context.flow);
-  if (scan.active) {
+  FlowScan* scan_ptr = scan_of(context.flow);
+  if (scan_ptr != nullptr) {
+    FlowScan& scan = *scan_ptr;
     Side& side = scan.side[static_cast<std::size_t>(context.direction)];
     // Bytes the consumer did not take come again with more behind them: scan only the new.
     const std::uint64_t end = context.offset + data.size();
@@ -106,8 +121,8 @@ Consumed PayloadInspector::on_data(const StreamContext& context, ByteView data) 
 void PayloadInspector::on_gap(const StreamContext& context, std::uint64_t bytes) {
   // A pattern cannot span lost bytes; later bytes are still scanned in the same stream.
   auto it = flows_.find(context.flow.flow_id);
-  if (it != flows_.end()) {
-    Side& side = it->second.side[static_cast<std::size_t>(context.direction)];
+  if (it != flows_.end() && it->second) {
+    Side& side = it->second->side[static_cast<std::size_t>(context.direction)];
     side.scanned_to = std::max(side.scanned_to, context.offset + bytes);
   }
   next_.on_gap(context, bytes);
@@ -118,7 +133,7 @@ void PayloadInspector::on_end(const StreamContext& context) { next_.on_end(conte
 void PayloadInspector::on_flow_end(Flow& flow) {
   auto it = flows_.find(flow.flow_id);
   if (it != flows_.end()) {
-    for (Side& side : it->second.side) hs_close_stream(side.stream, nullptr, nullptr, nullptr);
+    if (it->second) close(*it->second);
     flows_.erase(it);
   }
   if (next_flow_end_ != nullptr) next_flow_end_->on_flow_end(flow);

@@ -22,6 +22,7 @@ struct PayloadInspectorCounters {
   std::uint64_t flows_skipped = 0;  // flows no payload rule can match: never scanned
   std::uint64_t bytes = 0;
   std::uint64_t stream_failures = 0;
+  std::uint64_t streams_open = 0;   // gauge: Hyperscan streams held (two per scanned flow)
 };
 
 class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
@@ -39,6 +40,8 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   void on_flow_end(Flow& flow) override;
 
   const PayloadInspectorCounters& counters() const { return counters_; }
+  // Bytes of Hyperscan stream state held now: streams open x hs_stream_size.
+  std::uint64_t stream_bytes() const { return counters_.streams_open * stream_size_; }
 
  private:
   struct Side {
@@ -47,7 +50,6 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
     std::vector<std::uint32_t> positives;
   };
   struct FlowScan {
-    bool active = false;
     Side side[2];
   };
   struct MatchContext {
@@ -57,7 +59,9 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* context);
-  FlowScan& scan_of(Flow& flow);
+  // nullptr for a flow no payload rule can match (decided once, remembered in the map).
+  FlowScan* scan_of(Flow& flow);
+  void close(FlowScan& scan);
   void matched(const MatchContext& m, std::uint32_t expression);
 
   const RuleEngine& engine_;
@@ -66,7 +70,11 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   StreamConsumer& next_;
   FlowEndHandler* next_flow_end_;
   const hs_database_t* db_ = nullptr;
-  std::unordered_map<std::uint64_t, FlowScan> flows_;  // by flow_id
+  std::uint64_t stream_size_ = 0;  // hs_stream_size of db_
+  // By flow_id. A flow seen by no payload rule keeps only its key and a null pointer: the
+  // decision needs the flow's addresses and ports, and the flow record has no spare field to
+  // remember it in, so it is kept here instead of re-deciding on every delivery.
+  std::unordered_map<std::uint64_t, std::unique_ptr<FlowScan>> flows_;
   PayloadInspectorCounters counters_;
 };
 
