@@ -407,6 +407,11 @@ int main(int argc, char** argv) {
     const std::uint64_t known = r.flow_memuse + r.reassembly_memuse + r.hs_stream_bytes;
     return grown(known, grown(r.heap_before, r.heap_after));
   });
+  bytes_row("  rest less app_layer.memuse (payload map, ...)", [&](const ClassResult& r) {
+    const std::uint64_t known = r.flow_memuse + r.reassembly_memuse + r.hs_stream_bytes + r.app_memuse;
+    const std::uint64_t heap = grown(r.heap_before, r.heap_after);
+    return heap > known ? heap - known : 0;
+  });
   row("app-layer sessions in use", [](const ClassResult& r) { return fmt::format("{}", r.app_sessions); });
   row("app-layer memcap refusals", [](const ClassResult& r) { return fmt::format("{}", r.app_memcap_refused); });
   row("Hyperscan streams open", [](const ClassResult& r) { return fmt::format("{}", r.hs_streams); });

@@ -1,6 +1,7 @@
 #include "applayer/app_layer.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "dicom/engine_anomaly.hpp"
 #include "dicom/pdu_associate.hpp"
@@ -10,7 +11,7 @@ namespace dicomsentry {
 struct AppLayer::Session {
   explicit Session(dicom::AssociationShared& shared) : association(shared) {}
   AppProto proto = AppProto::kUnknown;
-  std::size_t slot = 0;  // index in sessions_
+  std::uint32_t slot = 0;  // index in sessions_; in the padding after proto, so free of cost
   dicom::Association association;
   TlsSession tls;
 };
@@ -99,9 +100,9 @@ AppLayer::Session* AppLayer::acquire(Flow& flow, AppProto proto) {
   if (counters_.memuse + charge > config_.memcap_bytes) return nullptr;
   Session* session;
   if (free_.empty()) {
-    sessions_.reserve(sessions_.size() + 1);  // may throw before anything changed
+    if (sessions_.size() > std::numeric_limits<std::uint32_t>::max()) return nullptr;  // slot range
     auto owned = std::make_unique<Session>(shared_);
-    owned->slot = sessions_.size();
+    owned->slot = static_cast<std::uint32_t>(sessions_.size());
     session = sessions_.emplace_back(std::move(owned)).get();
   } else {
     session = free_.back();
@@ -124,7 +125,7 @@ void AppLayer::release(Session* session) {
     free_.push_back(session);
   } else {
     // Above the free limit: destroyed, its slot taken by the last session.
-    const std::size_t slot = session->slot;
+    const std::uint32_t slot = session->slot;
     sessions_[slot] = std::move(sessions_.back());
     sessions_[slot]->slot = slot;
     sessions_.pop_back();

@@ -18,8 +18,7 @@ PayloadInspector::PayloadInspector(const RuleEngine& engine, RuleMatcher& matche
 }
 
 PayloadInspector::~PayloadInspector() {
-  for (auto& [id, scan] : flows_)
-    if (scan) close(*scan);
+  for (auto& [id, scan] : flows_) close(scan);
 }
 
 void PayloadInspector::close(FlowScan& scan) {
@@ -32,8 +31,8 @@ void PayloadInspector::close(FlowScan& scan) {
 }
 
 PayloadInspector::FlowScan* PayloadInspector::scan_of(Flow& flow) {
-  auto [it, inserted] = flows_.try_emplace(flow.flow_id);
-  if (!inserted) return it->second.get();
+  if (auto it = flows_.find(flow.flow_id); it != flows_.end()) return &it->second;
+  if (skipped_.contains(flow.flow_id)) return nullptr;
   // Decided once per flow: can any payload rule's header match it, either way round?
   const RuleEngine::Impl& impl = engine_.impl();
   bool active = false;
@@ -46,12 +45,12 @@ PayloadInspector::FlowScan* PayloadInspector::scan_of(Flow& flow) {
     }
   }
   if (!active || db_ == nullptr) {
+    skipped_.insert(flow.flow_id);
     ++counters_.flows_skipped;
     return nullptr;
   }
   ++counters_.flows_scanned;
-  it->second = std::make_unique<FlowScan>();
-  FlowScan& scan = *it->second;
+  FlowScan& scan = flows_[flow.flow_id];
   for (Side& side : scan.side) {
     if (hs_open_stream(db_, 0, &side.stream) != HS_SUCCESS) {
       side.stream = nullptr;
@@ -121,8 +120,8 @@ Consumed PayloadInspector::on_data(const StreamContext& context, ByteView data) 
 void PayloadInspector::on_gap(const StreamContext& context, std::uint64_t bytes) {
   // A pattern cannot span lost bytes; later bytes are still scanned in the same stream.
   auto it = flows_.find(context.flow.flow_id);
-  if (it != flows_.end() && it->second) {
-    Side& side = it->second->side[static_cast<std::size_t>(context.direction)];
+  if (it != flows_.end()) {
+    Side& side = it->second.side[static_cast<std::size_t>(context.direction)];
     side.scanned_to = std::max(side.scanned_to, context.offset + bytes);
   }
   next_.on_gap(context, bytes);
@@ -133,8 +132,10 @@ void PayloadInspector::on_end(const StreamContext& context) { next_.on_end(conte
 void PayloadInspector::on_flow_end(Flow& flow) {
   auto it = flows_.find(flow.flow_id);
   if (it != flows_.end()) {
-    if (it->second) close(*it->second);
+    close(it->second);
     flows_.erase(it);
+  } else {
+    skipped_.erase(flow.flow_id);
   }
   if (next_flow_end_ != nullptr) next_flow_end_->on_flow_end(flow);
 }

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "detect/rule_engine.hpp"
@@ -71,10 +72,11 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   FlowEndHandler* next_flow_end_;
   const hs_database_t* db_ = nullptr;
   std::uint64_t stream_size_ = 0;  // hs_stream_size of db_
-  // By flow_id. A flow seen by no payload rule keeps only its key and a null pointer: the
-  // decision needs the flow's addresses and ports, and the flow record has no spare field to
-  // remember it in, so it is kept here instead of re-deciding on every delivery.
-  std::unordered_map<std::uint64_t, std::unique_ptr<FlowScan>> flows_;
+  std::unordered_map<std::uint64_t, FlowScan> flows_;  // scanned flows, by flow_id
+  // Flows no payload rule can match, by flow_id: the decision needs the flow's addresses and
+  // ports and the flow record has no spare field to remember it in, so only the id is kept
+  // here (a set node, not a FlowScan) instead of re-deciding on every delivery.
+  std::unordered_set<std::uint64_t> skipped_;
   PayloadInspectorCounters counters_;
 };
 
