@@ -108,6 +108,21 @@ TEST(AppLayerMemcap, MemcapBelowOneSessionRefusesEveryFlow) {
   EXPECT_EQ(sink.anomalies.size(), 1u);
 }
 
+TEST(AppLayerMemcap, RefusedTlsFlowIsNotParsed) {
+  AppLayerConfig config;
+  config.memcap_bytes = 0;
+  RecordingSink sink;
+  const CaptureRun run = run_capture(pcap_path("tls.pcap"), config, sink);
+  ASSERT_TRUE(run.ok) << run.error;
+  EXPECT_EQ(run.counters.flows_tls, 1u);
+  EXPECT_EQ(run.counters.memcap_refused, 1u);
+  EXPECT_EQ(run.counters.memuse_high_water, 0u);
+  EXPECT_EQ(run.sessions_in_use_after, 0u);
+  EXPECT_EQ(sink.tls.size(), 0u);
+  ASSERT_EQ(sink.anomalies.size(), 1u);
+  EXPECT_EQ(sink.anomalies[0].name, "app.memcap");
+}
+
 TEST(AppLayerPool, BurstKeepsAtMostTheFreeLimit) {
   constexpr std::uint16_t kBurst = 10;
   AppLayerConfig config;
