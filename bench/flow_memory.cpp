@@ -135,7 +135,7 @@ struct ClassResult {
   double seconds = 0;
   std::uint64_t rss_before = 0, rss_after = 0, heap_before = 0, heap_after = 0;
   std::uint64_t flow_memuse = 0, flow_capacity = 0, reassembly_memuse = 0;
-  std::uint64_t app_sessions = 0;
+  std::uint64_t app_sessions = 0, app_memuse = 0, app_memcap_refused = 0, stats_hs_stream_memuse = 0;
   std::uint64_t hs_streams = 0, hs_stream_bytes = 0, hs_stream_size = 0, hs_scratch_bytes = 0;
 };
 
@@ -242,6 +242,9 @@ class ConnectionFeeder {
   // Room for every flow: the bench measures memory per flow, not eviction.
   const std::uint64_t needed = flows * ds::FlowTable::bytes_per_flow();
   options.pipeline.flow.memcap_bytes = std::max(options.pipeline.flow.memcap_bytes, needed + needed / 4);
+  // And for every session: the app-layer memcap would refuse the rest.
+  const std::uint64_t sessions_needed = flows * ds::AppLayer::session_charge();
+  options.app.memcap_bytes = std::max(options.app.memcap_bytes, sessions_needed + sessions_needed / 4);
   ds::EveSink sink;
   if (!sink.open("/dev/null")) std::exit(1);
   ds::inventory::Inventory inventory(nullptr);
@@ -269,6 +272,9 @@ class ConnectionFeeder {
   r.flow_memuse = stats.flow_memuse;
   r.reassembly_memuse = stats.reassembly_memuse;
   r.app_sessions = stack.app().sessions_in_use();
+  r.app_memuse = stats.app.memuse;
+  r.app_memcap_refused = stats.app.memcap_refused;
+  r.stats_hs_stream_memuse = stats.hs_stream_memuse;
   r.hs_streams = g_hs.live_streams;
   r.hs_stream_bytes = g_hs.stream_bytes;
   r.hs_scratch_bytes = g_hs.scratch_bytes;
@@ -281,8 +287,9 @@ class ConnectionFeeder {
     why = fmt::format("flow table holds {} of {} flows ({} evicted at the memcap, {} timed out, {} reused)",
                       fc.active, flows, fc.ended_evicted, fc.ended_timeout, fc.ended_reused);
   else if (traffic != TrafficClass::kIdle && (stats.app.flows_dicom != flows || r.app_sessions != flows))
-    why = fmt::format("app layer: {} DICOM flows, {} sessions in use, {} failed, of {} flows",
-                      stats.app.flows_dicom, r.app_sessions, stats.app.flows_failed, flows);
+    why = fmt::format("app layer: {} DICOM flows, {} sessions in use, {} failed, {} refused at the memcap, of {} flows",
+                      stats.app.flows_dicom, r.app_sessions, stats.app.flows_failed,
+                      stats.app.memcap_refused, flows);
   else if (traffic == TrafficClass::kDicomPayload && r.hs_streams != 2 * flows)
     why = fmt::format("{} Hyperscan streams open, {} expected", r.hs_streams, 2 * flows);
   r.admitted = why.empty();
@@ -394,11 +401,19 @@ int main(int argc, char** argv) {
   bytes_row("  reassembly (stats reassembly_memuse)", [](const ClassResult& r) { return r.reassembly_memuse; });
   bytes_row("  Hyperscan streams (allocator, usable bytes)", [](const ClassResult& r) { return r.hs_stream_bytes; });
   bytes_row("  hs_stream_size x streams open", [](const ClassResult& r) { return r.hs_stream_size * r.hs_streams; });
+  bytes_row("  stats detect.hs_stream_memuse", [](const ClassResult& r) { return r.stats_hs_stream_memuse; });
+  bytes_row("  stats app_layer.memuse (charged per session)", [](const ClassResult& r) { return r.app_memuse; });
   bytes_row("  rest: app sessions, payload map, unaccounted", [&](const ClassResult& r) {
     const std::uint64_t known = r.flow_memuse + r.reassembly_memuse + r.hs_stream_bytes;
     return grown(known, grown(r.heap_before, r.heap_after));
   });
+  bytes_row("  rest less app_layer.memuse (payload map, ...)", [&](const ClassResult& r) {
+    const std::uint64_t known = r.flow_memuse + r.reassembly_memuse + r.hs_stream_bytes + r.app_memuse;
+    const std::uint64_t heap = grown(r.heap_before, r.heap_after);
+    return heap > known ? heap - known : 0;
+  });
   row("app-layer sessions in use", [](const ClassResult& r) { return fmt::format("{}", r.app_sessions); });
+  row("app-layer memcap refusals", [](const ClassResult& r) { return fmt::format("{}", r.app_memcap_refused); });
   row("Hyperscan streams open", [](const ClassResult& r) { return fmt::format("{}", r.hs_streams); });
   row("hs_stream_size of the pkt_data database", [](const ClassResult& r) { return fmt::format("{}", r.hs_stream_size); });
   row("Hyperscan scratch of the worker, KiB", [](const ClassResult& r) { return fmt::format("{:.1f}", r.hs_scratch_bytes / 1024.0); });
@@ -420,6 +435,11 @@ int main(int argc, char** argv) {
              sizeof(ds::dicom::Association), sizeof(ds::dicom::DimseTracker),
              sizeof(ds::dicom::AssociationRecord), sizeof(ds::TlsSession),
              sizeof(ds::dicom::TransactionRecord), sizeof(ds::StreamState));
+  fmt::print("app-layer memcap charge per session: {} B (sizeof(Session) + an estimate of {} B of heap); "
+             "default --app-layer-memcap {} MiB admits {} sessions\n",
+             ds::AppLayer::session_charge(), ds::AppLayer::kSessionHeapEstimate,
+             ds::AppLayerConfig{}.memcap_bytes >> 20,
+             ds::AppLayerConfig{}.memcap_bytes / ds::AppLayer::session_charge());
   for (std::size_t i = 0; i < results.size(); ++i)
     if (!results[i].admitted)
       fmt::print("{}: not every flow was admitted: {}\n", class_name(classes[i]), results[i].why);

@@ -98,6 +98,9 @@ int main(int argc, char** argv) {
   app.add_option("--mac-book-size", options.pipeline.mac_book_capacity,
                  "IP addresses each worker's MAC address book holds (0: no MACs in the inventory)")
       ->capture_default_str();
+  app.add_option("--app-layer-memcap", options.app.memcap_bytes,
+                 "Bytes for DICOM and TLS sessions being parsed")
+      ->capture_default_str();
   app.add_option("--stream-memcap", options.pipeline.reassembly.memcap_bytes,
                  "Bytes for out-of-order TCP segments")
       ->capture_default_str();

@@ -1,6 +1,7 @@
 #include "applayer/app_layer.hpp"
 
 #include <algorithm>
+#include <limits>
 
 #include "dicom/engine_anomaly.hpp"
 #include "dicom/pdu_associate.hpp"
@@ -10,6 +11,7 @@ namespace dicomsentry {
 struct AppLayer::Session {
   explicit Session(dicom::AssociationShared& shared) : association(shared) {}
   AppProto proto = AppProto::kUnknown;
+  std::uint32_t slot = 0;  // index in sessions_; in the padding after proto, so free of cost
   dicom::Association association;
   TlsSession tls;
 };
@@ -25,9 +27,14 @@ char g_ended = 0;
 char g_ended_reported = 0;
 void* const kEnded = &g_ended;
 void* const kEndedReported = &g_ended_reported;
+// A DICOM or TLS flow found while the memcap was reached: never parsed, its bytes skipped.
+// Its app_proto keeps what was detected (as Suricata keeps alproto when a parser cannot
+// allocate state), so flow records and rules still see what it was.
+char g_refused = 0;
+void* const kRefused = &g_refused;
 
 bool is_sentinel(void* state) {
-  return state == kNotOurs || state == kEnded || state == kEndedReported;
+  return state == kNotOurs || state == kEnded || state == kEndedReported || state == kRefused;
 }
 
 bool starts_with(ByteView data, std::string_view text) {
@@ -82,14 +89,22 @@ AppLayer::AppLayer(const AppLayerConfig& config, dicom::EventSink& events,
   shared_.associate_scratch = associate_scratch_.get();
   shared_.transactions = &transactions_;
   shared_.max_anomaly_events = config_.max_anomaly_events;
+  counters_.memcap = config_.memcap_bytes;
 }
 
 AppLayer::~AppLayer() = default;
 
+std::uint64_t AppLayer::session_charge() { return sizeof(Session) + kSessionHeapEstimate; }
+
 AppLayer::Session* AppLayer::acquire(Flow& flow, AppProto proto) {
+  const std::uint64_t charge = session_charge();
+  if (counters_.memuse + charge > config_.memcap_bytes) return nullptr;
   Session* session;
   if (free_.empty()) {
-    session = sessions_.emplace_back(std::make_unique<Session>(shared_)).get();
+    if (sessions_.size() > std::numeric_limits<std::uint32_t>::max()) return nullptr;  // slot range
+    auto owned = std::make_unique<Session>(shared_);
+    owned->slot = static_cast<std::uint32_t>(sessions_.size());
+    session = sessions_.emplace_back(std::move(owned)).get();
   } else {
     session = free_.back();
     free_.pop_back();
@@ -97,8 +112,45 @@ AppLayer::Session* AppLayer::acquire(Flow& flow, AppProto proto) {
   session->proto = proto;
   flow.app_proto = proto;
   flow.app_state = session;
-  ++in_use_;
+  ++counters_.sessions_in_use;
+  counters_.sessions_free = free_.size();
+  counters_.memuse += charge;
+  counters_.memuse_high_water = std::max(counters_.memuse_high_water, counters_.memuse);
   return session;
+}
+
+void AppLayer::release(Session* session) {
+  --counters_.sessions_in_use;
+  counters_.memuse -= session_charge();
+  if (free_.size() < config_.max_free_sessions) {
+    free_.push_back(session);
+  } else {
+    // Above the free limit: destroyed, its slot taken by the last session.
+    const std::uint32_t slot = session->slot;
+    sessions_[slot] = std::move(sessions_.back());
+    sessions_[slot]->slot = slot;
+    sessions_.pop_back();
+  }
+  counters_.sessions_free = free_.size();
+}
+
+// One anomaly per refused flow: each refused flow writes a `flow` record anyway, so this at
+// most doubles the lines a flood of associations causes, and a rule can see which flow it was.
+Consumed AppLayer::refuse(const StreamContext& context, ByteView data, AppProto proto) {
+  Flow& flow = context.flow;
+  flow.app_proto = proto;
+  flow.app_state = kRefused;
+  ++counters_.memcap_refused;
+  dicom::AnomalyRecord r;
+  r.flow = &flow;
+  r.ts = context.ts;
+  r.direction = context.direction;
+  r.layer = "app";
+  r.name = "app.memcap";
+  r.message = "application layer memcap reached: the flow is not parsed";
+  r.stream_offset = context.offset;
+  on_anomaly(r);
+  return {static_cast<std::uint32_t>(data.size()), 0};
 }
 
 void AppLayer::fail(const StreamContext& context, ByteView data) {
@@ -132,8 +184,10 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
     if (midstream) {
       // Picked up mid-way: TLS shows itself in any record header; otherwise hunt for PDUs.
       if (tls::looks_like_tls_record(data)) {
-        acquire(flow, AppProto::kTls)->tls.start(flow);
         ++counters_.flows_tls;
+        Session* s = acquire(flow, AppProto::kTls);
+        if (s == nullptr) return refuse(context, data, AppProto::kTls);
+        s->tls.start(flow);
         return {all, 0};  // no hello to see any more
       }
       if (context.direction == Direction::kToServer && context.offset == 0 &&
@@ -143,10 +197,11 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
       // The TCP handshake was missed but the association starts right here: not mid-stream.
       const bool starts_here = context.direction == Direction::kToServer &&
                                context.offset == 0 && dicom::looks_like_associate_rq(data);
-      Session* s = acquire(flow, AppProto::kDicom);
-      s->association.start(flow, context.ts, !starts_here, dicom_port);
       ++counters_.flows_dicom;
       if (!starts_here) ++counters_.flows_dicom_midstream;
+      Session* s = acquire(flow, AppProto::kDicom);
+      if (s == nullptr) return refuse(context, data, AppProto::kDicom);
+      s->association.start(flow, context.ts, !starts_here, dicom_port);
       return s->association.on_data(context, data);
     }
     if (context.direction == Direction::kToClient) {
@@ -157,9 +212,10 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
     tls::RecordHeader record;
     const tls::RecordCheck check = tls::check_record_header(data, record);
     if (check == tls::RecordCheck::kTls) {
-      Session* s = acquire(flow, AppProto::kTls);
-      s->tls.start(flow);
       ++counters_.flows_tls;
+      Session* s = acquire(flow, AppProto::kTls);
+      if (s == nullptr) return refuse(context, data, AppProto::kTls);
+      s->tls.start(flow);
       return s->tls.on_data(context, data, tls_scratch_, *this);
     }
     if (data.size() < dicom::kPduHeaderLength) {
@@ -170,10 +226,11 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
       fail(context, data);
       return {all, 0};
     }
-    Session* s = acquire(flow, AppProto::kDicom);
-    s->association.start(flow, context.ts, false, dicom_port);
     ++counters_.flows_dicom;
     if (!dicom_port) ++counters_.flows_dicom_unconfigured_port;
+    Session* s = acquire(flow, AppProto::kDicom);
+    if (s == nullptr) return refuse(context, data, AppProto::kDicom);
+    s->association.start(flow, context.ts, false, dicom_port);
     return s->association.on_data(context, data);
   }
 
@@ -189,17 +246,18 @@ Consumed AppLayer::detect(const StreamContext& context, ByteView data) {
     flow.app_state = kNotOurs;
     return {all, 0};
   }
-  Session* s = acquire(flow, AppProto::kDicom);
-  s->association.start(flow, context.ts, false, false);
   ++counters_.flows_dicom;
   ++counters_.flows_dicom_unconfigured_port;
+  Session* s = acquire(flow, AppProto::kDicom);
+  if (s == nullptr) return refuse(context, data, AppProto::kDicom);
+  s->association.start(flow, context.ts, false, false);
   return s->association.on_data(context, data);
 }
 
 Consumed AppLayer::on_data(const StreamContext& context, ByteView data) {
   void* state = context.flow.app_state;
   const auto all = static_cast<std::uint32_t>(data.size());
-  if (state == kNotOurs || state == kEndedReported) return {all, 0};
+  if (state == kNotOurs || state == kEndedReported || state == kRefused) return {all, 0};
   if (state == kEnded) {
     after_end(context);
     return {all, 0};
@@ -233,8 +291,7 @@ void AppLayer::recycle_if_done(Flow& flow) {
   } else {
     return;
   }
-  --in_use_;
-  free_.push_back(s);
+  release(s);
 }
 
 void AppLayer::after_end(const StreamContext& context) {
@@ -276,8 +333,7 @@ void AppLayer::on_flow_end(Flow& flow) {
   } else {
     s->tls.finish(*this);
   }
-  --in_use_;
-  free_.push_back(s);
+  release(s);
 }
 
 void AppLayer::on_association(const dicom::AssociationRecord& record) {

@@ -22,6 +22,12 @@ struct AppLayerConfig {
   std::vector<std::uint16_t> tls_ports = {2762};          // DICOM over TLS (PS3.15 B.1)
   bool detect_on_any_port = true;                         // the A-ASSOCIATE-RQ heuristic
   std::uint32_t max_anomaly_events = 64;                  // per association
+  // Bytes of DICOM and TLS sessions in use (each charged session_charge()); a flow found
+  // when it is full is not parsed. Split between workers like the other memcaps.
+  std::uint64_t memcap_bytes = 256ull << 20;
+  // Free sessions kept for reuse after flows end; the rest are released, so a burst of
+  // associations does not pin its memory.
+  std::uint32_t max_free_sessions = 1024;
 };
 
 struct AppLayerCounters {
@@ -34,6 +40,13 @@ struct AppLayerCounters {
   std::uint64_t transactions = 0;
   std::uint64_t anomalies = 0;
   std::uint64_t tls_handshakes = 0;
+  std::uint64_t memcap_refused = 0;     // DICOM/TLS flows not parsed: the memcap was reached
+  // Gauges (they add up over workers like the rest).
+  std::uint64_t sessions_in_use = 0;
+  std::uint64_t sessions_free = 0;      // kept for reuse, at most max_free_sessions
+  std::uint64_t memuse = 0;             // sessions_in_use x session_charge()
+  std::uint64_t memuse_high_water = 0;
+  std::uint64_t memcap = 0;
 };
 
 // The first bytes of a stream on a DICOM port that are not DICOM, by what they look like.
@@ -56,7 +69,14 @@ class AppLayer final : public StreamConsumer, public FlowEndHandler, private dic
   void on_flow_end(Flow& flow) override;
 
   const AppLayerCounters& counters() const { return counters_; }
-  std::size_t sessions_in_use() const { return in_use_; }
+  std::size_t sessions_in_use() const { return counters_.sessions_in_use; }
+  std::size_t sessions_free() const { return free_.size(); }
+  // What the memcap charges per session: sizeof(Session) plus kSessionHeapEstimate.
+  static std::uint64_t session_charge();
+  // The heap a session's records and buffers hold besides the Session object: what
+  // bench_flow_memory measured for an open association with three presentation contexts (its
+  // `rest` row less sizeof(Session): about 1.3 KB), rounded up to a multiple of 64.
+  static constexpr std::uint64_t kSessionHeapEstimate = 1344;
 
  private:
   struct Session;
@@ -71,7 +91,10 @@ class AppLayer final : public StreamConsumer, public FlowEndHandler, private dic
   // Returns a session whose work is over (association reported, TLS hellos seen) to the pool.
   void recycle_if_done(Flow& flow);
   void after_end(const StreamContext& context);
+  // nullptr when the memcap is reached: the flow is then refused (see refuse()).
   Session* acquire(Flow& flow, AppProto proto);
+  Consumed refuse(const StreamContext& context, ByteView data, AppProto proto);
+  void release(Session* session);
   void fail(const StreamContext& context, ByteView data);
 
   AppLayerConfig config_;
@@ -83,9 +106,10 @@ class AppLayer final : public StreamConsumer, public FlowEndHandler, private dic
   // Declared before the sessions: their trackers hold its transactions until they are gone.
   dicom::TransactionPool transactions_;
   std::vector<std::byte> tls_scratch_;
-  std::vector<std::unique_ptr<Session>> sessions_;  // owns every session, in use or free
+  // Owns every session, in use or free; a session knows its slot, so releasing one above
+  // the free limit is a swap with the last.
+  std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<Session*> free_;
-  std::size_t in_use_ = 0;
   AppLayerCounters counters_;
 };
 

@@ -19,6 +19,8 @@ DatasetInspector::DatasetInspector(const RuleEngine& engine, RuleMatcher& matche
     : engine_(engine), matcher_(matcher), hits_(hits), next_(next) {
   if (const BufferTable* t = engine_.impl().table(Scope::kDataset, rules::Buffer::kDicomDataset))
     db_ = t->hs.db;
+  std::size_t size = 0;
+  if (db_ != nullptr && hs_stream_size(db_, &size) == HS_SUCCESS) stream_size_ = size;
 }
 
 DatasetInspector::~DatasetInspector() {
@@ -49,6 +51,7 @@ void* DatasetInspector::begin(const dicom::TransactionRecord& request) {
       scan->stream = nullptr;
       ++counters_.stream_failures;
     }
+    if (scan->stream != nullptr) ++counters_.streams_open;
   }
   scan->next_handle = next_ != nullptr ? next_->begin(request) : nullptr;
   ++counters_.data_sets;
@@ -101,7 +104,16 @@ void DatasetInspector::release(Scan* scan) {
   scan->positives.clear();
   scan->negative_groups.clear();
   scan->next_handle = nullptr;
-  free_.emplace_back(scan);
+  if (free_.size() < kMaxFreeScans) {
+    free_.emplace_back(scan);
+    return;
+  }
+  // More data sets were open at once than are worth keeping streams for.
+  const std::unique_ptr<Scan> owned(scan);
+  if (owned->stream != nullptr) {
+    hs_close_stream(owned->stream, nullptr, nullptr, nullptr);
+    --counters_.streams_open;
+  }
 }
 
 }  // namespace dicomsentry::detect

@@ -19,6 +19,7 @@ struct DatasetInspectorCounters {
   std::uint64_t data_sets = 0;       // C-STORE data sets scanned
   std::uint64_t bytes = 0;           // data set bytes scanned
   std::uint64_t stream_failures = 0; // streams Hyperscan could not open (the data set is not scanned)
+  std::uint64_t streams_open = 0;    // gauge: streams held, scanning or kept for reuse
 };
 
 class DatasetInspector final : public dicom::ObjectSink {
@@ -35,6 +36,10 @@ class DatasetInspector final : public dicom::ObjectSink {
   bool finish(void* handle, bool complete, const dicom::TransactionRecord& request) override;
 
   const DatasetInspectorCounters& counters() const { return counters_; }
+  // Bytes of Hyperscan stream state held now: streams open x hs_stream_size.
+  std::uint64_t stream_bytes() const { return counters_.streams_open * stream_size_; }
+  // Finished scans kept for reuse; the rest close their streams.
+  static constexpr std::size_t kMaxFreeScans = 64;
 
  private:
   struct Scan;
@@ -47,6 +52,7 @@ class DatasetInspector final : public dicom::ObjectSink {
   HitSink& hits_;
   dicom::ObjectSink* next_;
   const hs_database_t* db_ = nullptr;
+  std::uint64_t stream_size_ = 0;  // hs_stream_size of db_
   std::vector<std::unique_ptr<Scan>> free_;  // finished scans, their streams reset for reuse
   std::vector<std::uint32_t> satisfied_;
   DatasetInspectorCounters counters_;

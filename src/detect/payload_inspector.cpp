@@ -12,41 +12,54 @@ PayloadInspector::PayloadInspector(const RuleEngine& engine, RuleMatcher& matche
     : engine_(engine), matcher_(matcher), hits_(hits), next_(next), next_flow_end_(next_flow_end) {
   if (const BufferTable* t = engine_.impl().table(Scope::kPayload, rules::Buffer::kPayload))
     db_ = t->hs.db;
+  std::size_t size = 0;
+  if (db_ != nullptr && hs_stream_size(db_, &size) == HS_SUCCESS) stream_size_ = size;
   flows_.reserve(1024);
 }
 
 PayloadInspector::~PayloadInspector() {
-  for (auto& [id, scan] : flows_)
-    for (Side& side : scan.side) hs_close_stream(side.stream, nullptr, nullptr, nullptr);
+  for (auto& [id, scan] : flows_) close(scan);
 }
 
-PayloadInspector::FlowScan& PayloadInspector::scan_of(Flow& flow) {
-  auto [it, inserted] = flows_.try_emplace(flow.flow_id);
-  FlowScan& scan = it->second;
-  if (!inserted) return scan;
+void PayloadInspector::close(FlowScan& scan) {
+  for (Side& side : scan.side) {
+    if (side.stream == nullptr) continue;
+    hs_close_stream(side.stream, nullptr, nullptr, nullptr);
+    side.stream = nullptr;
+    --counters_.streams_open;
+  }
+}
+
+PayloadInspector::FlowScan* PayloadInspector::scan_of(Flow& flow) {
+  if (auto it = flows_.find(flow.flow_id); it != flows_.end()) return &it->second;
+  if (skipped_.contains(flow.flow_id)) return nullptr;
   // Decided once per flow: can any payload rule's header match it, either way round?
   const RuleEngine::Impl& impl = engine_.impl();
+  bool active = false;
   for (const std::uint32_t r : impl.scope(Scope::kPayload).rules) {
     const rules::Rule& rule = impl.rules[r];
     if (header_matches(rule, flow, Direction::kToServer) ||
         header_matches(rule, flow, Direction::kToClient)) {
-      scan.active = true;
+      active = true;
       break;
     }
   }
-  if (!scan.active || db_ == nullptr) {
-    scan.active = false;
+  if (!active || db_ == nullptr) {
+    skipped_.insert(flow.flow_id);
     ++counters_.flows_skipped;
-    return scan;
+    return nullptr;
   }
   ++counters_.flows_scanned;
+  FlowScan& scan = flows_[flow.flow_id];
   for (Side& side : scan.side) {
     if (hs_open_stream(db_, 0, &side.stream) != HS_SUCCESS) {
       side.stream = nullptr;
       ++counters_.stream_failures;
+    } else {
+      ++counters_.streams_open;
     }
   }
-  return scan;
+  return &scan;
 }
 
 int PayloadInspector::on_match(unsigned id, unsigned long long, unsigned long long, unsigned,
@@ -85,8 +98,9 @@ void PayloadInspector::matched(const MatchContext& m, std::uint32_t expression) 
 }
 
 Consumed PayloadInspector::on_data(const StreamContext& context, ByteView data) {
-  FlowScan& scan = scan_of(context.flow);
-  if (scan.active) {
+  FlowScan* scan_ptr = scan_of(context.flow);
+  if (scan_ptr != nullptr) {
+    FlowScan& scan = *scan_ptr;
     Side& side = scan.side[static_cast<std::size_t>(context.direction)];
     // Bytes the consumer did not take come again with more behind them: scan only the new.
     const std::uint64_t end = context.offset + data.size();
@@ -118,8 +132,10 @@ void PayloadInspector::on_end(const StreamContext& context) { next_.on_end(conte
 void PayloadInspector::on_flow_end(Flow& flow) {
   auto it = flows_.find(flow.flow_id);
   if (it != flows_.end()) {
-    for (Side& side : it->second.side) hs_close_stream(side.stream, nullptr, nullptr, nullptr);
+    close(it->second);
     flows_.erase(it);
+  } else {
+    skipped_.erase(flow.flow_id);
   }
   if (next_flow_end_ != nullptr) next_flow_end_->on_flow_end(flow);
 }

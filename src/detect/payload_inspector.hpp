@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "detect/rule_engine.hpp"
@@ -22,6 +23,7 @@ struct PayloadInspectorCounters {
   std::uint64_t flows_skipped = 0;  // flows no payload rule can match: never scanned
   std::uint64_t bytes = 0;
   std::uint64_t stream_failures = 0;
+  std::uint64_t streams_open = 0;   // gauge: Hyperscan streams held (two per scanned flow)
 };
 
 class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
@@ -39,6 +41,8 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   void on_flow_end(Flow& flow) override;
 
   const PayloadInspectorCounters& counters() const { return counters_; }
+  // Bytes of Hyperscan stream state held now: streams open x hs_stream_size.
+  std::uint64_t stream_bytes() const { return counters_.streams_open * stream_size_; }
 
  private:
   struct Side {
@@ -47,7 +51,6 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
     std::vector<std::uint32_t> positives;
   };
   struct FlowScan {
-    bool active = false;
     Side side[2];
   };
   struct MatchContext {
@@ -57,7 +60,9 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   };
   static int on_match(unsigned id, unsigned long long from, unsigned long long to, unsigned flags,
                       void* context);
-  FlowScan& scan_of(Flow& flow);
+  // nullptr for a flow no payload rule can match (decided once, remembered in the map).
+  FlowScan* scan_of(Flow& flow);
+  void close(FlowScan& scan);
   void matched(const MatchContext& m, std::uint32_t expression);
 
   const RuleEngine& engine_;
@@ -66,7 +71,12 @@ class PayloadInspector final : public StreamConsumer, public FlowEndHandler {
   StreamConsumer& next_;
   FlowEndHandler* next_flow_end_;
   const hs_database_t* db_ = nullptr;
-  std::unordered_map<std::uint64_t, FlowScan> flows_;  // by flow_id
+  std::uint64_t stream_size_ = 0;  // hs_stream_size of db_
+  std::unordered_map<std::uint64_t, FlowScan> flows_;  // scanned flows, by flow_id
+  // Flows no payload rule can match, by flow_id: the decision needs the flow's addresses and
+  // ports and the flow record has no spare field to remember it in, so only the id is kept
+  // here (a set node, not a FlowScan) instead of re-deciding on every delivery.
+  std::unordered_set<std::uint64_t> skipped_;
   PayloadInspectorCounters counters_;
 };
 

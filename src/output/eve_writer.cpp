@@ -208,6 +208,12 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key_value("tls_handshakes", a.tls_handshakes);
   json.key_value("anomalies", a.anomalies);
   json.key_value("phi_values_withheld", stats.phi_values_withheld);
+  json.key_value("sessions_in_use", a.sessions_in_use);
+  json.key_value("sessions_free", a.sessions_free);
+  json.key_value("memuse", a.memuse);
+  json.key_value("memuse_high_water", a.memuse_high_water);
+  json.key_value("memcap", a.memcap);
+  json.key_value("memcap_refused", a.memcap_refused);
   json.end_object();
 
   if (stats.export_enabled) {
@@ -233,6 +239,8 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
     json.key_value("alerts", d.alerts);
     json.key_value("suppressed_threshold", d.suppressed_threshold);
     json.key_value("suppressed_pass", d.suppressed_pass);
+    json.key_value("hs_streams_open", stats.hs_streams_open);
+    json.key_value("hs_stream_memuse", stats.hs_stream_memuse);
     json.end_object();
   }
   if (stats.policy_enabled) {

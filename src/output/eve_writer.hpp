@@ -56,6 +56,9 @@ struct StatsSnapshot {
   bool detect_enabled = false;  // rules were loaded (-S): the `detect` section
   std::uint64_t rules_loaded = 0, rules_failed = 0;
   detect::AlertBuilderCounters detect;
+  // Hyperscan stream state held by the pkt_data and dicom.dataset inspectors (gauges).
+  std::uint64_t hs_streams_open = 0;
+  std::uint64_t hs_stream_memuse = 0;
   bool policy_enabled = false;  // a config was loaded (-c): the `policy` section
   detect::PolicySensorCounters policy;
 };

@@ -136,9 +136,22 @@ void flows_and_memory(Exposition& e, const StatsSnapshot& s) {
   e.family("dicomsentry_memory_in_use_bytes", "gauge", "Bytes allocated now, by pool.");
   e.sample("dicomsentry_memory_in_use_bytes", {{"pool", "flow"}}, s.flow_memuse);
   e.sample("dicomsentry_memory_in_use_bytes", {{"pool", "reassembly"}}, s.reassembly_memuse);
+  e.sample("dicomsentry_memory_in_use_bytes", {{"pool", "app_layer"}}, s.app.memuse);
+  e.sample("dicomsentry_memory_in_use_bytes", {{"pool", "hyperscan_streams"}}, s.hs_stream_memuse);
+  e.family("dicomsentry_memory_high_water_bytes", "gauge", "Most bytes in use at once, by pool.");
+  e.sample("dicomsentry_memory_high_water_bytes", {{"pool", "reassembly"}},
+           s.reassembly_high_water);
+  e.sample("dicomsentry_memory_high_water_bytes", {{"pool", "app_layer"}},
+           s.app.memuse_high_water);
   e.family("dicomsentry_memory_limit_bytes", "gauge", "Memory cap, by pool.");
   e.sample("dicomsentry_memory_limit_bytes", {{"pool", "flow"}}, s.flow_memcap);
   e.sample("dicomsentry_memory_limit_bytes", {{"pool", "reassembly"}}, s.reassembly_memcap);
+  e.sample("dicomsentry_memory_limit_bytes", {{"pool", "app_layer"}}, s.app.memcap);
+  e.single("dicomsentry_app_layer_sessions", "gauge",
+           "DICOM and TLS sessions being parsed now.", s.app.sessions_in_use);
+  e.single("dicomsentry_app_layer_memcap_refused_total", "counter",
+           "DICOM and TLS flows not parsed because the app-layer memcap was reached.",
+           s.app.memcap_refused);
 }
 
 void dicom_records(Exposition& e, const StatsSnapshot& s, const RecordCounts& r) {

@@ -412,6 +412,7 @@ int run(const RunOptions& options, std::FILE* errors) {
   stats.flow_memcap = options.pipeline.flow.memcap_bytes;
   for (const auto& stack : all) stack->add_counters(stats, true);
   stats.reassembly_memcap = options.pipeline.reassembly.memcap_bytes;
+  stats.app.memcap = options.app.memcap_bytes;  // the workers' shares lose the remainder
   if (stats.detect_enabled) {
     stats.rules_loaded = options.rules_loaded;
     stats.rules_failed = options.rules_failed;

@@ -142,6 +142,8 @@ void WorkerPool::add_published_counters(StatsSnapshot& stats) const {
     stats.reassembly_high_water += published.reassembly_high_water;
     stats.reassembly_memcap += published.reassembly_memcap;
     add_counters(stats.app, published.app);
+    stats.hs_streams_open += published.hs_streams_open;
+    stats.hs_stream_memuse += published.hs_stream_memuse;
     if (published.detect_enabled) {
       stats.detect_enabled = true;
       add_counters(stats.detect, published.detect);

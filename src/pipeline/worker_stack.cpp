@@ -69,7 +69,10 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
     objects = dataset_inspector_.get();
   }
   metrics_events_ = std::make_unique<MetricsEventSink>(*detect_events_);
-  app_ = std::make_unique<AppLayer>(options.app, *metrics_events_, objects);
+  // The memcaps bound the whole process: each worker gets its share.
+  AppLayerConfig app_config = options.app;
+  app_config.memcap_bytes /= shared.workers;
+  app_ = std::make_unique<AppLayer>(app_config, *metrics_events_, objects);
   StreamConsumer* consumer = app_.get();
   FlowEndHandler* app_flow_end = app_.get();
   if (matcher_ && options.rule_engine->has_payload_rules()) {
@@ -78,7 +81,6 @@ WorkerStack::WorkerStack(const RunOptions& options, const SharedRunState& shared
     consumer = payload_inspector_.get();
     app_flow_end = payload_inspector_.get();
   }
-  // The memcaps bound the whole process: each worker gets its share.
   PipelineConfig config = options.pipeline;
   config.flow.memcap_bytes /= shared.workers;
   config.reassembly.memcap_bytes /= shared.workers;
@@ -104,6 +106,14 @@ void WorkerStack::add_counters(StatsSnapshot& stats, bool full) const {
   stats.reassembly_high_water += p.segment_pool().high_water();
   stats.reassembly_memcap += p.segment_pool().memcap();
   dicomsentry::add_counters(stats.app, app_->counters());
+  if (payload_inspector_) {
+    stats.hs_streams_open += payload_inspector_->counters().streams_open;
+    stats.hs_stream_memuse += payload_inspector_->stream_bytes();
+  }
+  if (dataset_inspector_) {
+    stats.hs_streams_open += dataset_inspector_->counters().streams_open;
+    stats.hs_stream_memuse += dataset_inspector_->stream_bytes();
+  }
   if (!full) return;
   stats.phi_values_withheld += app_events_->counters().phi_values_withheld;
   if (exporter_) {

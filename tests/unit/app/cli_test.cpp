@@ -11,6 +11,8 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "applayer/app_layer.hpp"
+
 namespace {
 
 namespace fs = std::filesystem;
@@ -106,6 +108,14 @@ TEST_F(CliTest, EchoscuCaptureGivesOneFlowRecordAndStats) {
   EXPECT_EQ(stats["stats"]["flow"]["created"], 1);
   EXPECT_EQ(stats["stats"]["tcp"]["bytes_delivered"],
             expected["toserver"]["stream_bytes"].get<int>() + expected["toclient"]["stream_bytes"].get<int>());
+  // One session, returned at A-RELEASE-RP: nothing in use at the end, one charge at most.
+  const auto& app = stats["stats"]["app_layer"];
+  EXPECT_EQ(app["sessions_in_use"], 0);
+  EXPECT_EQ(app["sessions_free"], 1);
+  EXPECT_EQ(app["memuse"], 0);
+  EXPECT_EQ(app["memuse_high_water"], dicomsentry::AppLayer::session_charge());
+  EXPECT_EQ(app["memcap"], dicomsentry::AppLayerConfig{}.memcap_bytes);
+  EXPECT_EQ(app["memcap_refused"], 0);
 }
 
 TEST_F(CliTest, BpfFilterSelectsFlows) {

@@ -117,7 +117,8 @@ TEST_F(RulesCli, AlertsOnRealCapturesWithTheirContext) {
   // user_identity.pcap's two released associations hit sid 1000003 again: limit 1 holds them.
   EXPECT_EQ(r.events.back()["stats"]["detect"],
             json::parse(R"({"rules_loaded":3,"rules_failed":1,"hits":5,"alerts":3,
-                            "suppressed_threshold":2,"suppressed_pass":0})"));
+                            "suppressed_threshold":2,"suppressed_pass":0,
+                            "hs_streams_open":0,"hs_stream_memuse":0})"));
 }
 
 TEST_F(RulesCli, PassRuleSilencesItsFlow) {
@@ -144,7 +145,8 @@ alert dicom any any -> any any (msg:"store"; dicom.command:C-STORE-RQ; sid:13;)
             (std::vector<A>{A{56538, 13}, A{56544, 13}, A{56544, 11}, A{56544, 12}, A{56548, 12}}));
   EXPECT_EQ(r.events.back()["stats"]["detect"],
             json::parse(R"({"rules_loaded":4,"rules_failed":0,"hits":8,"alerts":5,
-                            "suppressed_threshold":0,"suppressed_pass":2})"));
+                            "suppressed_threshold":0,"suppressed_pass":2,
+                            "hs_streams_open":0,"hs_stream_memuse":0})"));
 }
 
 TEST_F(RulesCli, TestRulesReportsEngineErrors) {

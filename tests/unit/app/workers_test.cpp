@@ -1,8 +1,9 @@
 // --workers: N workers give the events and counts one gives, on every capture in pcaps/ and on
 // a synthetic capture with impairments and flows that time out mid-capture. Lines may come in
 // another order across workers, so events are compared as multisets. Two things are allowed to
-// differ, and only these: the memory figures of `stats` (memuse, memcap and high-water marks:
-// each worker has its own pools, and the sum of their high-water marks is not the peak), and
+// differ, and only these: the memory figures of `stats` (memuse, memcap and high-water marks,
+// free sessions and Hyperscan streams kept for reuse: each worker has its own pools, and the
+// sum of their high-water marks is not the peak), and
 // for rules with `threshold`/`detection_filter`, WHICH hits alert when the counted hits come
 // from flows on different workers (as in Suricata): their alert count per rule must still be equal.
 #include <unistd.h>
@@ -86,7 +87,8 @@ RunOutput run_with_workers(const std::string& capture, unsigned workers) {
         for (const auto& [key, value] : section.items()) {
           // Per-worker tables: each worker's MAC book holds the addresses of its own flows.
           if (key.find("memuse") != std::string::npos || key.find("memcap") != std::string::npos ||
-              key.find("high_water") != std::string::npos || key.starts_with("mac_book_")) {
+              key.find("high_water") != std::string::npos || key.starts_with("mac_book_") ||
+              key == "sessions_free" || key == "hs_streams_open") {
             memory_keys.push_back(key);
           }
         }

@@ -31,7 +31,15 @@ MetricsSnapshot small_snapshot() {
   s.flow_memuse = 4096;
   s.flow_memcap = 1048576;
   s.reassembly_memcap = 2097152;
+  s.reassembly_high_water = 512;
   s.app.flows_dicom = 2;
+  s.app.sessions_in_use = 1;
+  s.app.memuse = 6000;
+  s.app.memuse_high_water = 12000;
+  s.app.memcap = 4194304;
+  s.app.memcap_refused = 5;
+  s.hs_streams_open = 2;
+  s.hs_stream_memuse = 300;
   m.records.associations_by_state[static_cast<std::size_t>(dicom::AssociationState::kReleased)] =
       1;
   m.records.associations_by_state[static_cast<std::size_t>(dicom::AssociationState::kAborted)] =
@@ -109,10 +117,24 @@ TEST(PrometheusText, SmallSnapshotExactly) {
       "# TYPE dicomsentry_memory_in_use_bytes gauge\n"
       "dicomsentry_memory_in_use_bytes{pool=\"flow\"} 4096\n"
       "dicomsentry_memory_in_use_bytes{pool=\"reassembly\"} 0\n"
+      "dicomsentry_memory_in_use_bytes{pool=\"app_layer\"} 6000\n"
+      "dicomsentry_memory_in_use_bytes{pool=\"hyperscan_streams\"} 300\n"
+      "# HELP dicomsentry_memory_high_water_bytes Most bytes in use at once, by pool.\n"
+      "# TYPE dicomsentry_memory_high_water_bytes gauge\n"
+      "dicomsentry_memory_high_water_bytes{pool=\"reassembly\"} 512\n"
+      "dicomsentry_memory_high_water_bytes{pool=\"app_layer\"} 12000\n"
       "# HELP dicomsentry_memory_limit_bytes Memory cap, by pool.\n"
       "# TYPE dicomsentry_memory_limit_bytes gauge\n"
       "dicomsentry_memory_limit_bytes{pool=\"flow\"} 1048576\n"
       "dicomsentry_memory_limit_bytes{pool=\"reassembly\"} 2097152\n"
+      "dicomsentry_memory_limit_bytes{pool=\"app_layer\"} 4194304\n"
+      "# HELP dicomsentry_app_layer_sessions DICOM and TLS sessions being parsed now.\n"
+      "# TYPE dicomsentry_app_layer_sessions gauge\n"
+      "dicomsentry_app_layer_sessions 1\n"
+      "# HELP dicomsentry_app_layer_memcap_refused_total DICOM and TLS flows not parsed because "
+      "the app-layer memcap was reached.\n"
+      "# TYPE dicomsentry_app_layer_memcap_refused_total counter\n"
+      "dicomsentry_app_layer_memcap_refused_total 5\n"
       "# HELP dicomsentry_dicom_flows_total Flows recognised as DICOM.\n"
       "# TYPE dicomsentry_dicom_flows_total counter\n"
       "dicomsentry_dicom_flows_total 2\n"
