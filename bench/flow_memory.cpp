@@ -431,7 +431,7 @@ int main(int argc, char** argv) {
   fmt::print("1 GiB over {} flows is {:.0f} B per flow\n", flows, static_cast<double>(kGiB) / static_cast<double>(flows));
   // The pieces of an open association's session, for reading the `rest` row.
   fmt::print("inline sizes: dicom::Association {} B (of which DimseTracker {} B, AssociationRecord {} B), "
-             "TlsSession {} B, TransactionRecord {} B (DimseTracker reserves room for 4), StreamState {} B\n",
+             "TlsSession {} B, TransactionRecord {} B (pending ones come from a per-worker pool), StreamState {} B\n",
              sizeof(ds::dicom::Association), sizeof(ds::dicom::DimseTracker),
              sizeof(ds::dicom::AssociationRecord), sizeof(ds::TlsSession),
              sizeof(ds::dicom::TransactionRecord), sizeof(ds::StreamState));
