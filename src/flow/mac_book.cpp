@@ -64,6 +64,13 @@ std::size_t MacBook::slot_of(std::uint8_t ip_version, const IpAddress& ip) const
   return i;
 }
 
+void MacBook::prefetch(const DecodedPacket& packet) const {
+  if (slot_count_ == 0 || packet.src_mac == nullptr) return;
+  const std::size_t mask = slot_count_ - 1;
+  __builtin_prefetch(&slots_[hash_address(packet.ip_version, packet.src_ip) & mask]);
+  __builtin_prefetch(&slots_[hash_address(packet.ip_version, packet.dst_ip) & mask]);
+}
+
 void MacBook::on_flow_created(const DecodedPacket& packet) {
   if (packet.src_mac != nullptr) add(packet.ip_version, packet.src_ip, mac_at(packet.src_mac));
   if (packet.dst_mac != nullptr) add(packet.ip_version, packet.dst_ip, mac_at(packet.dst_mac));

@@ -49,6 +49,9 @@ class MacBook {
   // The first packet of a new flow: its source address with its source MAC, its destination
   // address with its destination MAC, where the link layer has them.
   void on_flow_created(const DecodedPacket& packet);
+  // A cache hint for a packet that may create a flow (a SYN): the slots on_flow_created would
+  // touch. Slots lie at random in a table of megabytes, so each is otherwise a cache miss.
+  void prefetch(const DecodedPacket& packet) const;
   void add(std::uint8_t ip_version, const IpAddress& ip, const MacAddress& mac);
   // The MACs of an address; empty when it was never seen (or not kept).
   std::span<const MacAddress> find(std::uint8_t ip_version, const IpAddress& ip) const;

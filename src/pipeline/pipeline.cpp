@@ -45,6 +45,11 @@ void Pipeline::process_batch(std::span<const PacketView> packets) {
       keyed_[i] = make_flow_key(decoded_[i]);
       hash_[i] = hash_flow_key(keyed_[i].key);
       flows_.prefetch_bucket(hash_[i]);
+      // A SYN usually creates a flow, which writes both addresses' MAC book slots.
+      if (result == DecodeResult::kTcp &&
+          (decoded_[i].tcp.flags & (tcp_flag::kSyn | tcp_flag::kAck)) == tcp_flag::kSyn) {
+        mac_book_.prefetch(decoded_[i]);
+      }
     }
     for (std::size_t i = 0; i < n; ++i) {
       if (decoded_[i].result != DecodeResult::kMalformed && decoded_[i].result != DecodeResult::kNotIp) {
