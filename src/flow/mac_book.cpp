@@ -32,6 +32,15 @@ std::uint64_t hash_address(std::uint8_t ip_version, const IpAddress& ip) {
   return h;
 }
 
+// Two 8-byte compares: IpAddress's operator== became a call to memcmp per probe.
+bool same_address(const IpAddress& a, const IpAddress& b) {
+  std::uint64_t x[2];
+  std::uint64_t y[2];
+  std::memcpy(x, a.bytes.data(), sizeof x);
+  std::memcpy(y, b.bytes.data(), sizeof y);
+  return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 }  // namespace
 
 std::size_t format_mac(const MacAddress& mac, std::span<char, 17> out) {
@@ -58,7 +67,7 @@ std::size_t MacBook::slot_of(std::uint8_t ip_version, const IpAddress& ip) const
   const std::size_t mask = slot_count_ - 1;
   std::size_t i = hash_address(ip_version, ip) & mask;
   while (slots_[i].ip_version != 0 &&
-         !(slots_[i].ip_version == ip_version && slots_[i].ip == ip)) {
+         !(slots_[i].ip_version == ip_version && same_address(slots_[i].ip, ip))) {
     i = (i + 1) & mask;
   }
   return i;
