@@ -202,7 +202,6 @@ class ScriptedConsumer : public StreamConsumer {
     std::uint64_t offset;
     std::string bytes;
     const std::byte* pointer;
-    friend bool operator==(const Call&, const Call&) = default;
   };
   using Policy = std::function<Consumed(ByteView)>;
   static constexpr std::size_t kMaxCalls = 1000;

@@ -270,7 +270,7 @@ TEST_F(BenchmarkCaptureTest, EveryStreamIsCleanDicomWithTheSummarysCounts) {
   EXPECT_TRUE(d.all_ok) << d.first_error;
   EXPECT_EQ(d.associations, summary_.associations);
   EXPECT_EQ(d.releases, summary_.releases);
-  const auto count = [&d](std::uint16_t command) {
+  const auto count = [&](std::uint16_t command) {
     const auto it = d.commands.find(command);
     return it == d.commands.end() ? 0u : it->second;
   };
