@@ -179,7 +179,7 @@ std::string_view RuleMatcher::State::query_text(const dicom::TransactionRecord& 
   query.clear();
   for (const dicom::QueryKey& key : t.data_set().keys) {
     if (key.keyword.empty()) {
-      fmt::format_to(std::back_inserter(query), "({:04X},{:04X})", key.tag >> 16, key.tag & 0xffff);
+      query += dicom::tag_text(key.tag).view();
     } else {
       query += key.keyword;
     }

@@ -255,4 +255,17 @@ void summarize_data_set(ByteView bytes, std::string_view transfer_syntax_uid, bo
   stream.releaseBuffer();
 }
 
+TagText tag_text(std::uint32_t tag) {
+  constexpr char kHex[] = "0123456789ABCDEF";
+  TagText text;
+  char* p = text.chars.data();
+  *p++ = '(';
+  for (int shift = 28; shift >= 0; shift -= 4) {
+    if (shift == 12) *p++ = ',';
+    *p++ = kHex[(tag >> shift) & 0xfu];
+  }
+  *p = ')';
+  return text;
+}
+
 }  // namespace dicomsentry::dicom

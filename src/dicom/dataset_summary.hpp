@@ -4,6 +4,7 @@
 // here: the EVE writer decides what to print (--log-phi).
 #pragma once
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -19,6 +20,13 @@ namespace dicomsentry::dicom {
 // ("\\" separated UIDs) or a single value.
 enum class KeyMatch : std::uint8_t { kUniversal, kWildcardOnly, kWildcard, kRange, kList, kSingle };
 std::string_view key_match_name(KeyMatch match);
+
+// "(0010,0010)": DCMTK's and the standard's spelling of a tag, fixed length, upper-case hex.
+struct TagText {
+  std::array<char, 11> chars{};
+  std::string_view view() const { return {chars.data(), chars.size()}; }
+};
+TagText tag_text(std::uint32_t tag);
 
 struct QueryKey {
   std::uint32_t tag = 0;   // (group << 16) | element

@@ -49,7 +49,7 @@ void EveAlertWriter::write_metadata(JsonWriter& json, std::span<const std::strin
     bool seen = false;
     for (std::size_t j = 0; j < i && !seen; ++j) seen = metadata_key(metadata[j]) == key;
     if (seen) continue;
-    json.key(key);
+    json.dynamic_key(key);
     json.begin_array();
     for (std::size_t j = i; j < metadata.size(); ++j) {
       if (metadata_key(metadata[j]) != key) continue;

@@ -62,18 +62,18 @@ std::string_view priority_name(std::uint16_t priority) {
 }
 
 // A UID and, when DCMTK knows it, its name under `name_key`.
-void write_uid(JsonWriter& json, std::string_view key, std::string_view name_key,
+void write_uid(JsonWriter& json, JsonKey key, JsonKey name_key,
                std::string_view uid) {
   json.key_value(key, uid);
   const std::string_view name = dicom::uid_name(uid);
   if (!name.empty()) json.key_value(name_key, name);
 }
 
-void write_if_not_empty(JsonWriter& json, std::string_view key, std::string_view value) {
+void write_if_not_empty(JsonWriter& json, JsonKey key, std::string_view value) {
   if (!value.empty()) json.key_value(key, value);
 }
 
-void write_peer(JsonWriter& json, std::string_view key, const dicom::PeerSummary& peer) {
+void write_peer(JsonWriter& json, JsonKey key, const dicom::PeerSummary& peer) {
   json.key(key);
   json.begin_object();
   write_if_not_empty(json, "implementation_class_uid", peer.implementation_class_uid);
@@ -93,7 +93,7 @@ void write_peer(JsonWriter& json, std::string_view key, const dicom::PeerSummary
   for (std::size_t type = 0; type < peer.pdus_by_type.size(); ++type) {
     if (peer.pdus_by_type[type] == 0) continue;
     // pdu_type_name(0) is "unknown": slot 0 counts PDUs of types outside 1..7.
-    json.key_value(dicom::pdu_type_name(static_cast<std::uint8_t>(type)), peer.pdus_by_type[type]);
+    json.dynamic_key_value(dicom::pdu_type_name(static_cast<std::uint8_t>(type)), peer.pdus_by_type[type]);
   }
   json.end_object();
   json.end_object();
@@ -253,7 +253,7 @@ void EveAppWriter::write_association_body(JsonWriter& json, const dicom::Associa
   json.begin_object();
   for (std::size_t i = 0; i < r.requests.size(); ++i) {
     if (r.requests[i] == 0) continue;
-    json.key_value(dicom::command_kind_name(static_cast<dicom::CommandKind>(i)), r.requests[i]);
+    json.dynamic_key_value(dicom::command_kind_name(static_cast<dicom::CommandKind>(i)), r.requests[i]);
   }
   json.end_object();
   json.key_value("transactions", r.transactions);
@@ -358,11 +358,7 @@ void EveAppWriter::write_data_set(JsonWriter& json, const dicom::DataSetSummary&
     json.begin_array();
     for (const dicom::QueryKey& key : ds.keys) {
       json.begin_object();
-      // "(0010,0010)": DCMTK's and the standard's spelling, fixed length, no allocation.
-      char tag[12];
-      const auto n =
-          fmt::format_to_n(tag, sizeof tag, "({:04X},{:04X})", key.tag >> 16, key.tag & 0xffffu);
-      json.key_value("tag", std::string_view(tag, n.size));
+      json.key_value("tag", dicom::tag_text(key.tag).view());
       write_if_not_empty(json, "keyword", key.keyword);
       json.key_value("vr", key.vr);
       json.key_value("match", dicom::key_match_name(key.match));

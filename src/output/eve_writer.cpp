@@ -25,7 +25,7 @@ std::string_view flow_state_name(const Flow& flow) {
   return "new";
 }
 
-void write_tcp_flags(JsonWriter& json, std::string_view key, std::uint8_t flags) {
+void write_tcp_flags(JsonWriter& json, JsonKey key, std::uint8_t flags) {
   std::array<char, 2> text{};
   constexpr char kDigits[] = "0123456789abcdef";
   text[0] = kDigits[flags >> 4];
@@ -33,7 +33,7 @@ void write_tcp_flags(JsonWriter& json, std::string_view key, std::uint8_t flags)
   json.key_value(key, std::string_view(text.data(), 2));
 }
 
-void write_stream(JsonWriter& json, std::string_view key, const StreamState& stream) {
+void write_stream(JsonWriter& json, JsonKey key, const StreamState& stream) {
   json.key(key);
   json.begin_object();
   json.key_value("bytes", stream.offset - stream.gap_bytes);
@@ -140,13 +140,13 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key("invalid_by_reason");
   json.begin_object();
   for (std::size_t i = 0; i < kDecodeReasonCount; ++i) {
-    if (d.by_reason[i] != 0) json.key_value(decode_reason_name(static_cast<DecodeReason>(i)), d.by_reason[i]);
+    if (d.by_reason[i] != 0) json.dynamic_key_value(decode_reason_name(static_cast<DecodeReason>(i)), d.by_reason[i]);
   }
   json.end_object();
   json.key("event");
   json.begin_object();
   for (std::size_t i = 0; i < kDecodeReasonCount; ++i) {
-    if (d.anomalies[i] != 0) json.key_value(decode_reason_name(static_cast<DecodeReason>(i)), d.anomalies[i]);
+    if (d.anomalies[i] != 0) json.dynamic_key_value(decode_reason_name(static_cast<DecodeReason>(i)), d.anomalies[i]);
   }
   json.end_object();
   json.end_object();
@@ -255,7 +255,7 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
     json.key("by_reason");
     json.begin_object();
     for (std::size_t i = 1; i < p.by_reason.size(); ++i) {
-      json.key_value(policy::policy_reason_name(static_cast<policy::PolicyReason>(i)),
+      json.dynamic_key_value(policy::policy_reason_name(static_cast<policy::PolicyReason>(i)),
                      p.by_reason[i]);
     }
     json.end_object();

@@ -44,7 +44,7 @@ std::string_view item_text(const DeviceAddress& a, fmt::memory_buffer& scratch) 
 }
 
 template <typename T>
-void json_set(JsonWriter& json, std::string_view name, const inventory::BoundedSet<T>& set) {
+void json_set(JsonWriter& json, JsonKey name, const inventory::BoundedSet<T>& set) {
   json.key(name);
   json.begin_array();
   fmt::memory_buffer scratch;
@@ -58,7 +58,7 @@ void json_set(JsonWriter& json, std::string_view name, const inventory::BoundedS
   json.end_array();
 }
 
-void json_time(JsonWriter& json, std::string_view name, TimestampNs ts) {
+void json_time(JsonWriter& json, JsonKey name, TimestampNs ts) {
   json.key_value(name, format_eve_timestamp(ts).view());
 }
 

@@ -94,5 +94,13 @@ TEST(KeyMatchName, EveryValueHasItsName) {
   EXPECT_EQ(key_match_name(static_cast<KeyMatch>(99)), "unknown");
 }
 
+TEST(TagText, UpperCaseHexInDcmtkSpelling) {
+  EXPECT_EQ(tag_text(0x00100010).view(), "(0010,0010)");
+  EXPECT_EQ(tag_text(0x7FE00010).view(), "(7FE0,0010)");
+  EXPECT_EQ(tag_text(0x0009ABCD).view(), "(0009,ABCD)");
+  EXPECT_EQ(tag_text(0).view(), "(0000,0000)");
+  EXPECT_EQ(tag_text(0xFFFFFFFF).view(), "(FFFF,FFFF)");
+}
+
 }  // namespace
 }  // namespace dicomsentry::dicom

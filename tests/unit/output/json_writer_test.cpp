@@ -176,7 +176,7 @@ TEST(JsonWriter, LongKeyGetsColon) {
   JsonWriter w(buf);
   const std::string k(5000, 'k');
   w.begin_object();
-  w.key_value(k, 1);
+  w.dynamic_key_value(k, 1);
   w.end_object();
   EXPECT_EQ(w.view(), "{\"" + k + "\":1}");
 }
@@ -291,11 +291,36 @@ TEST(JsonWriter, DeepNestingHasNoLimit) {
   EXPECT_EQ(w.view(), std::string(kDepth, '[') + "1,2" + std::string(kDepth, ']'));
 }
 
+// A literal key is copied without escaping; it must read exactly as the same key escaped.
+TEST(JsonWriter, LiteralKeysEqualEscapedKeys) {
+  fmt::memory_buffer literal;
+  fmt::memory_buffer escaped;
+  JsonWriter a(literal);
+  JsonWriter b(escaped);
+  a.begin_object();
+  b.begin_object();
+  a.key_value("calling_ae", "A");
+  b.dynamic_key_value("calling_ae", "A");
+  a.key("list");
+  b.dynamic_key("list");
+  a.begin_array();
+  b.begin_array();
+  a.end_array();
+  b.end_array();
+  a.key_null("x");
+  b.dynamic_key("x");
+  b.null();
+  a.end_object();
+  b.end_object();
+  EXPECT_EQ(a.view(), R"({"calling_ae":"A","list":[],"x":null})");
+  EXPECT_EQ(a.view(), b.view());
+}
+
 TEST(JsonWriter, KeysAreEscaped) {
   fmt::memory_buffer buf;
   JsonWriter w(buf);
   w.begin_object();
-  w.key_value("a\"b\n", 1);
+  w.dynamic_key_value("a\"b\n", 1);
   w.end_object();
   EXPECT_EQ(w.view(), R"({"a\"b\n":1})");
 }
@@ -382,7 +407,7 @@ TEST(JsonWriter, RoundTripThroughNlohmann) {
   w.key_value("delta", std::int64_t{-42});
   w.key_value("ratio", 0.25);
   w.key_value("alerted", false);
-  w.key_value(nasty, nasty);
+  w.dynamic_key_value(nasty, nasty);
   w.key("list");
   w.begin_array();
   w.value(1);

@@ -1,0 +1,79 @@
+// The EVE flow header's endpoint text: IPv4 is formatted by hand (no sprintf), so every octet
+// width, both ends of the range and IPv6 (still inet_ntop) are checked against the exact text.
+#include "output/eve_flow_header.hpp"
+
+#include <gtest/gtest.h>
+
+#include <arpa/inet.h>
+
+#include <string>
+
+#include "frame_builder.hpp"
+
+namespace dicomsentry {
+namespace {
+
+std::string header_of(const Flow& flow) {
+  fmt::memory_buffer out;
+  JsonWriter json(out);
+  json.begin_object();
+  write_flow_header(json, flow, CommunityId{}, "");
+  json.end_object();
+  return std::string(json.view());
+}
+
+Flow ipv4_flow(const IpAddress& client, const IpAddress& server) {
+  Flow flow;
+  flow.key.ip_version = 4;
+  flow.key.ip_proto = 6;
+  flow.key.lo_ip = server;
+  flow.key.lo_port = 104;
+  flow.key.hi_ip = client;
+  flow.key.hi_port = 40000;
+  flow.client_is_lo = 0;
+  flow.flow_id = 7;
+  return flow;
+}
+
+TEST(EveFlowHeader, Ipv4OctetsOfEveryWidth) {
+  const Flow flow = ipv4_flow(synth::ipv4_address(0, 9, 10, 99), synth::ipv4_address(100, 199, 200, 255));
+  EXPECT_EQ(header_of(flow),
+            R"({"flow_id":7,"src_ip":"0.9.10.99","src_port":40000,"dest_ip":"100.199.200.255",)"
+            R"("dest_port":104,"proto":"TCP"})");
+}
+
+TEST(EveFlowHeader, Ipv4RangeEnds) {
+  const Flow flow = ipv4_flow(synth::ipv4_address(0, 0, 0, 0), synth::ipv4_address(255, 255, 255, 255));
+  const std::string text = header_of(flow);
+  EXPECT_NE(text.find(R"("src_ip":"0.0.0.0")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("dest_ip":"255.255.255.255")"), std::string::npos) << text;
+}
+
+// Every address a /8 sweep of octet values produces equals inet_ntop's text.
+TEST(EveFlowHeader, Ipv4EqualsInetNtopForEveryOctetValue) {
+  for (unsigned v = 0; v < 256; ++v) {
+    const auto o = static_cast<std::uint8_t>(v);
+    const IpAddress client = synth::ipv4_address(o, static_cast<std::uint8_t>(255 - v), o, 1);
+    char expected[INET_ADDRSTRLEN];
+    ASSERT_NE(inet_ntop(AF_INET, client.bytes.data(), expected, sizeof expected), nullptr);
+    const std::string text = header_of(ipv4_flow(client, synth::ipv4_address(10, 0, 0, 1)));
+    EXPECT_NE(text.find(std::string(R"("src_ip":")") + expected + '"'), std::string::npos) << text;
+  }
+}
+
+TEST(EveFlowHeader, Ipv6UsesTheCompressedForm) {
+  Flow flow;
+  flow.key.ip_version = 6;
+  flow.key.ip_proto = 6;
+  flow.key.lo_ip.bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  flow.key.hi_ip.bytes = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  flow.key.lo_port = 104;
+  flow.key.hi_port = 40000;
+  flow.client_is_lo = 0;
+  const std::string text = header_of(flow);
+  EXPECT_NE(text.find(R"("src_ip":"::1")"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("dest_ip":"2001:db8::1")"), std::string::npos) << text;
+}
+
+}  // namespace
+}  // namespace dicomsentry
