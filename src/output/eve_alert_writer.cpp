@@ -28,17 +28,6 @@ std::string_view metadata_value(std::string_view entry) {
 EveAlertWriter::EveAlertWriter(EveSink& sink, bool log_phi, std::uint16_t community_id_seed)
     : sink_(sink), log_phi_(log_phi), seed_(community_id_seed) {}
 
-const CommunityId& EveAlertWriter::community_id(const Flow& flow) {
-  CachedId& slot = ids_[flow.flow_id % kIdCacheSize];
-  if (!slot.valid || slot.flow_id != flow.flow_id || !(slot.key == flow.key)) {
-    slot.flow_id = flow.flow_id;
-    slot.key = flow.key;
-    slot.id = flow_community_id(flow, seed_);
-    slot.valid = true;
-  }
-  return slot.id;
-}
-
 // Suricata groups the values of one key: {"policy":["a","b"],"created_at":["2026_01_01"]}.
 // Entries are few, so the grouping is a quadratic scan instead of a map (no allocation).
 void EveAlertWriter::write_metadata(JsonWriter& json, std::span<const std::string> metadata) {
@@ -95,7 +84,7 @@ void EveAlertWriter::on_alert(const detect::AlertRecord& a) {
   JsonWriter json(buffer_);
   begin_eve_record(json, timestamps_, a.ts, "alert");
   if (a.flow != nullptr) {
-    write_flow_header(json, *a.flow, community_id(*a.flow), flow_app_proto(*a.flow),
+    write_flow_header(json, *a.flow, flow_community_id(*a.flow, seed_), flow_app_proto(*a.flow),
                       a.direction == Direction::kToServer);
   }
   json.key("alert");

@@ -40,24 +40,14 @@ class EveAlertWriter final : public detect::AlertSink {
   std::uint64_t alerts_written() const { return written_; }
 
  private:
-  const CommunityId& community_id(const Flow& flow);
   void write_metadata(JsonWriter& json, std::span<const std::string> metadata);
   void write_dicom(JsonWriter& json, const detect::AlertRecord& alert);
-
-  struct CachedId {
-    std::uint64_t flow_id = 0;
-    FlowKey key;
-    bool valid = false;
-    CommunityId id;
-  };
-  static constexpr std::size_t kIdCacheSize = 16;
 
   EveSink& sink_;
   bool log_phi_;
   std::uint16_t seed_;
   fmt::memory_buffer buffer_;
   EveTimestampFormatter timestamps_;
-  std::array<CachedId, kIdCacheSize> ids_{};
   std::uint64_t written_ = 0;
 };
 

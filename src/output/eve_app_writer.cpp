@@ -131,23 +131,12 @@ std::string_view side_name(bool requestor) {
 EveAppWriter::EveAppWriter(EveSink& sink, bool log_phi, std::uint16_t community_id_seed)
     : sink_(sink), log_phi_(log_phi), seed_(community_id_seed) {}
 
-const CommunityId& EveAppWriter::community_id(const Flow& flow) {
-  CachedId& slot = ids_[flow.flow_id % kIdCacheSize];
-  if (!slot.valid || slot.flow_id != flow.flow_id || !(slot.key == flow.key)) {
-    slot.flow_id = flow.flow_id;
-    slot.key = flow.key;
-    slot.id = flow_community_id(flow, seed_);
-    slot.valid = true;
-  }
-  return slot.id;
-}
-
 void EveAppWriter::begin(JsonWriter& json, const Flow* flow, TimestampNs ts,
                          std::string_view event_type, std::string_view app_proto,
                          bool src_is_client) {
   begin_eve_record(json, timestamps_, ts, event_type);
   if (flow != nullptr)
-    write_flow_header(json, *flow, community_id(*flow), app_proto, src_is_client);
+    write_flow_header(json, *flow, flow_community_id(*flow, seed_), app_proto, src_is_client);
 }
 
 void EveAppWriter::finish(JsonWriter& json) {

@@ -44,27 +44,15 @@ class EveAppWriter final : public dicom::EventSink {
   // Timestamp, event type and the flow's fields (none when the record has no flow).
   void begin(JsonWriter& json, const Flow* flow, TimestampNs ts, std::string_view event_type,
              std::string_view app_proto, bool src_is_client);
-  const CommunityId& community_id(const Flow& flow);
   void write_association_body(JsonWriter& json, const dicom::AssociationRecord& record);
   void write_data_set(JsonWriter& json, const dicom::DataSetSummary& summary);
   void finish(JsonWriter& json);
-
-  struct CachedId {
-    std::uint64_t flow_id = 0;
-    FlowKey key;
-    bool valid = false;
-    CommunityId id;
-  };
-  // Direct-mapped by flow_id: the records of one flow come in bursts (transactions, then the
-  // association), and a collision only costs recomputing.
-  static constexpr std::size_t kIdCacheSize = 64;
 
   EveSink& sink_;
   bool log_phi_;
   std::uint16_t seed_;
   fmt::memory_buffer buffer_;
   EveTimestampFormatter timestamps_;
-  std::array<CachedId, kIdCacheSize> ids_{};
   EveAppWriterCounters counters_;
 };
 

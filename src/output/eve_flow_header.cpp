@@ -71,12 +71,32 @@ void begin_eve_record(JsonWriter& json, EveTimestampFormatter& timestamps, Times
 }
 
 CommunityId flow_community_id(const Flow& flow, std::uint16_t seed) {
+  // Every event of a flow carries its Community ID (each DICOM transaction, the association,
+  // the flow record), and a SHA-1 through OpenSSL costs about 3,500 instructions: the last
+  // flows' IDs are kept per thread (each worker writes its own flows' events), so it is
+  // computed about once per flow. The whole key is compared: a slot is only a hint.
+  struct Cached {
+    FlowKey key;
+    std::uint64_t flow_id = 0;
+    std::uint16_t seed = 0;
+    bool client_is_lo = false;
+    CommunityId id;
+  };
+  constexpr std::size_t kSlots = 64;
+  thread_local std::array<Cached, kSlots> cache;
   const FlowKey& key = flow.key;
   const bool client_lo = flow.client_is_lo;
-  return community_id_v1(key.ip_version, client_lo ? key.lo_ip : key.hi_ip,
-                         client_lo ? key.hi_ip : key.lo_ip, key.ip_proto,
-                         client_lo ? key.lo_port : key.hi_port,
-                         client_lo ? key.hi_port : key.lo_port, seed);
+  Cached& slot = cache[flow.flow_id % kSlots];
+  if (slot.flow_id == flow.flow_id && slot.seed == seed && slot.client_is_lo == client_lo &&
+      slot.key == key && !slot.id.empty()) {
+    return slot.id;
+  }
+  const CommunityId id = community_id_v1(key.ip_version, client_lo ? key.lo_ip : key.hi_ip,
+                                         client_lo ? key.hi_ip : key.lo_ip, key.ip_proto,
+                                         client_lo ? key.lo_port : key.hi_port,
+                                         client_lo ? key.hi_port : key.lo_port, seed);
+  slot = Cached{key, flow.flow_id, seed, client_lo, id};
+  return id;
 }
 
 void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& community_id,

@@ -18,6 +18,8 @@ void begin_eve_record(JsonWriter& json, EveTimestampFormatter& timestamps, Times
 
 // The flow's Community ID (the same for both directions). Costs a SHA-1 and, with OpenSSL 3,
 // a small allocation: callers that write several records per flow cache it.
+// The flow's Community ID (client first). Recent flows' IDs are kept per thread, so calling it
+// for every event of a flow costs one SHA-1 per flow.
 CommunityId flow_community_id(const Flow& flow, std::uint16_t seed);
 
 // flow_id, src_ip, src_port, dest_ip, dest_port, proto, vlan (when tagged), community_id

@@ -75,5 +75,36 @@ TEST(EveFlowHeader, Ipv6UsesTheCompressedForm) {
   EXPECT_NE(text.find(R"("dest_ip":"2001:db8::1")"), std::string::npos) << text;
 }
 
+// The per-thread cache must never hand one flow's ID to another: same slot (flow_id modulo the
+// cache size), same flow_id with another key, another seed, the client on the other side.
+TEST(EveFlowHeader, CommunityIdCacheKeepsFlowsApart) {
+  Flow a = ipv4_flow(synth::ipv4_address(10, 0, 0, 1), synth::ipv4_address(10, 0, 0, 2));
+  Flow b = ipv4_flow(synth::ipv4_address(10, 0, 0, 3), synth::ipv4_address(10, 0, 0, 2));
+  a.flow_id = 5;
+  b.flow_id = 5 + 64 * 3;
+  const auto direct = [](const Flow& f, std::uint16_t seed) {
+    const FlowKey& k = f.key;
+    return std::string(community_id_v1(4, k.hi_ip, k.lo_ip, k.ip_proto, k.hi_port, k.lo_port, seed).view());
+  };
+  for (int round = 0; round < 3; ++round) {
+    EXPECT_EQ(flow_community_id(a, 0).view(), direct(a, 0));
+    EXPECT_EQ(flow_community_id(b, 0).view(), direct(b, 0));
+    EXPECT_EQ(flow_community_id(a, 7).view(), direct(a, 7));
+  }
+  EXPECT_NE(direct(a, 0), direct(b, 0));
+  EXPECT_NE(direct(a, 0), direct(a, 7));
+  Flow same_id_other_key = b;
+  same_id_other_key.flow_id = a.flow_id;
+  EXPECT_EQ(flow_community_id(a, 0).view(), direct(a, 0));
+  EXPECT_EQ(flow_community_id(same_id_other_key, 0).view(), direct(b, 0));
+  // The same key seen from the other side: the client's endpoint comes first.
+  Flow flipped = a;
+  flipped.client_is_lo = 1;
+  const FlowKey& k = a.key;
+  EXPECT_EQ(flow_community_id(flipped, 0).view(),
+            std::string(community_id_v1(4, k.lo_ip, k.hi_ip, 6, k.lo_port, k.hi_port, 0).view()));
+  EXPECT_EQ(flow_community_id(a, 0).view(), direct(a, 0));
+}
+
 }  // namespace
 }  // namespace dicomsentry
