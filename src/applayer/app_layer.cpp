@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 
+#include "dicom/dataset_summary.hpp"
 #include "dicom/engine_anomaly.hpp"
 #include "dicom/pdu_associate.hpp"
 
@@ -84,6 +85,7 @@ AppLayer::AppLayer(const AppLayerConfig& config, dicom::EventSink& events,
       tls_scratch_(tls::kMaxHelloBytes) {
   for (std::uint16_t port : config_.dicom_ports) dicom_ports_.set(port);
   for (std::uint16_t port : config_.tls_ports) tls_ports_.set(port);
+  dicom::load_data_dictionary();
   shared_.events = this;
   shared_.objects = objects;
   shared_.associate_scratch = associate_scratch_.get();

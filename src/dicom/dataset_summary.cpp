@@ -255,6 +255,15 @@ void summarize_data_set(ByteView bytes, std::string_view transfer_syntax_uid, bo
   stream.releaseBuffer();
 }
 
+void load_data_dictionary() {
+  quiet_dcmtk_logging();
+  static const bool loaded = [] {
+    const bool ok = dcmDataDict.isDictionaryLoaded();  // the first access reads it
+    return ok;
+  }();
+  (void)loaded;
+}
+
 TagText tag_text(std::uint32_t tag) {
   constexpr char kHex[] = "0123456789ABCDEF";
   TagText text;
