@@ -116,6 +116,12 @@ int main(int argc, char** argv) {
   app.add_flag("!--no-summary", options.summary, "No end-of-run summary on stderr");
   app.add_flag("!--no-progress", options.progress,
                "No progress bar while reading files (it is only shown when stderr is a terminal)");
+  app.add_flag("--mmap", options.mapped_files,
+               "Map capture files instead of reading them through buffers (faster on bare metal)");
+  app.add_option("--file-window", options.file_window_bytes,
+                 "Bytes in each of the four buffers capture files are read through")
+      ->check(CLI::Range(std::size_t{4096}, std::size_t{256} << 20))
+      ->capture_default_str();
   app.add_flag("--log-phi", options.log_phi,
                "Write patient-identifying values (query keys, usernames) to the EVE log");
   app.add_option("--export-objects", options.export_dir,

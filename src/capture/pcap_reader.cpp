@@ -18,6 +18,9 @@ constexpr std::uint32_t kFcsPresentBit = 0x04000000;
 bool PcapReader::open(ByteView file, CaptureError& error) {
   file_ = file;
   pos_ = 0;
+  base_ = 0;
+  ends_file_ = true;
+  wants_ = 0;
   failed_ = false;
   if (file.size() < kPcapFileHeaderSize) {
     error.offset = 0;
@@ -75,7 +78,7 @@ bool PcapReader::open(ByteView file, CaptureError& error) {
 
 ReadResult PcapReader::fail(CaptureError& error) {
   // pos_ stays on the bad record so offset() names it; failed_ makes the error sticky.
-  error.offset = pos_;
+  error.offset = base_ + pos_;
   failed_ = true;
   return ReadResult::kError;
 }
@@ -83,6 +86,10 @@ ReadResult PcapReader::fail(CaptureError& error) {
 ReadResult PcapReader::end_or_truncated(CaptureError& error) {
   if (failed_) return ReadResult::kError;
   const std::size_t remaining = file_.size() - pos_;
+  if (!ends_file_) {  // streamed: the header goes on in the next window
+    wants_ = kPcapRecordHeaderSize;
+    return ReadResult::kEnd;
+  }
   if (remaining == 0) return ReadResult::kEnd;
   error.reason = fmt::format("truncated record header: {} bytes remain, need {}", remaining,
                              kPcapRecordHeaderSize);
@@ -91,6 +98,10 @@ ReadResult PcapReader::end_or_truncated(CaptureError& error) {
 
 ReadResult PcapReader::bad_record(std::uint32_t captured, CaptureError& error) {
   if (failed_) return ReadResult::kError;
+  if (captured <= max_captured_ && !ends_file_) {  // streamed: the data goes on
+    wants_ = kPcapRecordHeaderSize + captured;
+    return ReadResult::kEnd;
+  }
   const std::size_t room = file_.size() - pos_ - kPcapRecordHeaderSize;
   if (captured > max_captured_) {
     error.reason = fmt::format("captured length {} exceeds snaplen {}", captured, max_captured_);

@@ -48,9 +48,24 @@ class PcapReader {
     return ReadResult::kPacket;
   }
 
-  std::uint64_t offset() const { return pos_; }
+  std::uint64_t offset() const { return base_ + pos_; }
+  // Streamed reading: the bytes from the next record on now sit at `window` + `pos`, and
+  // window[0] is at file offset `base`; `ends_file` says the window reaches the end of the
+  // file. Everything else the reader knows carries over.
+  void rebase(ByteView window, std::size_t pos, std::uint64_t base, bool ends_file) {
+    file_ = window;
+    pos_ = pos;
+    base_ = base;
+    ends_file_ = ends_file;
+    wants_ = 0;
+  }
+  // After kEnd from a window that does not end the file: the bytes the next record needs from
+  // offset() on (0 after a real end). The caller reads more and rebases.
+  std::size_t wants() const { return wants_; }
   LinkType link_type() const { return link_type_; }
   std::uint32_t snaplen() const { return snaplen_; }
+  // The largest captured length a record may claim (the snaplen, at most libpcap's maximum).
+  std::uint32_t max_captured() const { return max_captured_; }
   bool nanosecond() const { return fraction_to_ns_ == 1; }
   bool swapped() const { return swapped_; }
   // FCS bytes at the end of every frame, from the link-type field's FCS bits (0: none).
@@ -69,6 +84,9 @@ class PcapReader {
 
   ByteView file_;
   std::size_t pos_ = 0;
+  std::uint64_t base_ = 0;  // file offset of file_[0] (not 0 only when streamed)
+  bool ends_file_ = true;   // file_ reaches the end of the file (always, when mapped)
+  std::size_t wants_ = 0;
   bool swapped_ = false;
   bool failed_ = false;
   std::uint32_t fraction_to_ns_ = 1000;

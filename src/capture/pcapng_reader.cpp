@@ -47,6 +47,9 @@ void set_resolution(PcapngInterface& iface, std::uint8_t tsresol) {
 bool PcapngReader::open(ByteView file, CaptureError& error) {
   file_ = file;
   pos_ = 0;
+  base_ = 0;
+  ends_file_ = true;
+  wants_ = 0;
   failed_ = false;
   if (file.size() < 4 || load_le32(file.data()) != kPcapngSectionHeader) {
     error.offset = 0;
@@ -57,7 +60,7 @@ bool PcapngReader::open(ByteView file, CaptureError& error) {
 }
 
 ReadResult PcapngReader::fail(CaptureError& error, std::size_t offset) {
-  error.offset = offset;
+  error.offset = base_ + offset;
   pos_ = offset;  // offset() names the bad block; failed_ makes the error sticky
   failed_ = true;
   return ReadResult::kError;
@@ -67,8 +70,12 @@ ReadResult PcapngReader::next_block(PacketView& out, CaptureError& error) {
   if (failed_) return ReadResult::kError;
   for (;;) {
     const std::size_t remaining = file_.size() - pos_;
-    if (remaining == 0) return ReadResult::kEnd;
     block_start_ = pos_;
+    if (remaining < kPcapngMinBlockLength && !ends_file_) {  // streamed: read on
+      wants_ = kPcapngMinBlockLength;
+      return ReadResult::kEnd;
+    }
+    if (remaining == 0) return ReadResult::kEnd;
     if (remaining < kPcapngMinBlockLength) {
       error.reason = fmt::format("truncated block header: {} bytes remain, need {}", remaining,
                                  kPcapngMinBlockLength);
@@ -77,6 +84,19 @@ ReadResult PcapngReader::next_block(PacketView& out, CaptureError& error) {
     const std::byte* block = file_.data() + pos_;
     // The section header type reads the same in both byte orders; its magic sets the order.
     const std::uint32_t type = load_le32(block);
+    if (!ends_file_) {
+      // Streamed: a block that goes on past the window is read whole first. Only a length the
+      // reader would accept is waited for; any other is reported from what is here.
+      const std::uint32_t magic = load_le32(block + 8);
+      const bool shb = type == kPcapngSectionHeader;
+      const bool swapped = shb ? magic == __builtin_bswap32(kPcapngByteOrderMagic) : swapped_;
+      const std::uint32_t raw = load_le32(block + 4);
+      const std::uint32_t length = swapped ? __builtin_bswap32(raw) : raw;
+      if (length > remaining && length % 4 == 0 && length >= kPcapngMinBlockLength) {
+        wants_ = length;
+        return ReadResult::kEnd;
+      }
+    }
     if (type == kPcapngSectionHeader) {
       if (!section_header(block, remaining, error)) return fail(error, block_start_);
       continue;

@@ -96,7 +96,20 @@ class PcapngReader {
     return next_block(out, error);
   }
 
-  std::uint64_t offset() const { return pos_; }
+  std::uint64_t offset() const { return base_ + pos_; }
+  // Streamed reading: the bytes from the next block on now sit at `window` + `pos`, and
+  // window[0] is at file offset `base`; `ends_file` says the window reaches the end of the
+  // file. Sections and interfaces carry over.
+  void rebase(ByteView window, std::size_t pos, std::uint64_t base, bool ends_file) {
+    file_ = window;
+    pos_ = pos;
+    base_ = base;
+    ends_file_ = ends_file;
+    wants_ = 0;
+  }
+  // After kEnd from a window that does not end the file: the bytes the next block needs from
+  // offset() on (0 after a real end). The caller reads more and rebases.
+  std::size_t wants() const { return wants_; }
   // Blocks skipped without effect: statistics, name resolution, custom and unknown types.
   std::uint64_t skipped_blocks() const { return skipped_blocks_; }
   std::uint64_t unsupported_link_packets() const { return unsupported_link_packets_; }
@@ -124,6 +137,9 @@ class PcapngReader {
 
   ByteView file_;
   std::size_t pos_ = 0;
+  std::uint64_t base_ = 0;  // file offset of file_[0] (not 0 only when streamed)
+  bool ends_file_ = true;   // file_ reaches the end of the file (always, when mapped)
+  std::size_t wants_ = 0;
   std::size_t block_start_ = 0;
   bool swapped_ = false;
   bool failed_ = false;

@@ -2,7 +2,9 @@
 // several. Called once per batch, so the virtual call is not per packet.
 #pragma once
 
+#include <cstdint>
 #include <span>
+#include <vector>
 
 #include "dicomsentry/packet.hpp"
 
@@ -18,6 +20,13 @@ class PacketProcessor {
   // Returns when every packet given so far has been processed, so the memory their views
   // point into (a file's mapping) may go.
   virtual void drain() {}
+  // Where the packets given so far end (one position per worker ring), and a wait until every
+  // packet before a mark is processed: a streamed file reuses a buffer once the packets read
+  // from it are done, without waiting for the ones given since. Synchronous processing (one
+  // pipeline) has nothing to wait for.
+  using Mark = std::vector<std::uint64_t>;
+  virtual void mark(Mark& out) const { out.clear(); }
+  virtual void wait_processed(const Mark& /*mark*/) {}
 };
 
 }  // namespace dicomsentry

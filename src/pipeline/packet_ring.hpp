@@ -98,6 +98,14 @@ class PacketRing {
     entry.arena_end = arena_write_;
     ++write_;
   }
+  // Entries pushed so far (the position after the last one).
+  std::uint64_t pushed() const { return write_; }
+  // Returns when the consumer has released every entry before `position`.
+  void wait_until_released(std::uint64_t position) {
+    publish();
+    if (read_.load(std::memory_order_acquire) >= position) return;
+    consumed_bell_.wait_until([&] { return read_.load(std::memory_order_acquire) >= position; });
+  }
   // Returns when the consumer has released every entry pushed so far.
   void wait_until_drained() {
     publish();

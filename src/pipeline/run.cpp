@@ -80,40 +80,62 @@ extern "C" void request_stop(int) {
 }
 
 // Reads one file to its end or first bad record. False when the file was bad or cut short.
-bool read_file(const std::string& path, BpfFilter* filter, PacketProcessor& processor,
-               CaptureCounters& capture, FileProgress& progress, std::FILE* errors) {
+bool read_file(const std::string& path, const RunOptions& options, BpfFilter* filter,
+               PacketProcessor& processor, CaptureCounters& capture, FileProgress& progress,
+               std::FILE* errors) {
   ++capture.inputs;
   CaptureError error;
-  std::unique_ptr<CaptureFile> file = CaptureFile::open(path, error);
+  std::unique_ptr<CaptureFile> file =
+      options.mapped_files ? CaptureFile::open(path, error)
+                           : CaptureFile::open_streamed(path, error, options.file_window_bytes);
   if (!file) {
     if (progress.bar != nullptr) progress.bar->finish();  // the error on a line of its own
     fmt::print(errors, "dicomsentry: {}\n", error.message());
     ++capture.inputs_failed;
     return false;
   }
-  // Packets go to the pipeline in small batches of views into the mapping.
+  // Packets go to the pipeline in small batches of views into the file's buffers (or mapping).
   std::array<PacketView, Pipeline::kBatch> batch;
   std::size_t batched = 0;
+  // Streamed: after each batch, the windows its packets came from are marked; a window's
+  // buffer is read into again only once the packets given from it are processed (workers may
+  // still hold views), the pending batch given first.
+  std::array<PacketProcessor::Mark, FileWindow::kBuffers> window_marks;
+  std::uint64_t batch_first_window = 0;
+  const auto give_batch = [&] {
+    processor.process_batch({batch.data(), batched});
+    batched = 0;
+    for (std::uint64_t w = batch_first_window; w <= file->window_number(); ++w) {
+      processor.mark(window_marks[w % window_marks.size()]);
+    }
+  };
+  if (file->streamed()) {
+    file->set_reuse_guard([&](std::uint64_t window) {
+      if (batched != 0) give_batch();
+      processor.wait_processed(window_marks[window % window_marks.size()]);
+    });
+  }
+  PacketView packet;
   ReadResult result;
-  while ((result = file->next(batch[batched])) == ReadResult::kPacket) {
-    const PacketView& packet = batch[batched];
+  while ((result = file->next(packet)) == ReadResult::kPacket) {
     ++capture.packets;
     capture.bytes += packet.bytes.size();
     if (filter != nullptr && !filter->matches(packet)) {
       ++capture.filtered_out;
       continue;
     }
+    if (batched == 0) batch_first_window = file->window_number();
+    batch[batched] = packet;
     if (++batched == batch.size()) {
-      processor.process_batch(batch);
-      batched = 0;
+      give_batch();
       if (g_stop_requested) break;
       if (progress.bar != nullptr) {
         progress.bar->update(progress.done_bytes + file->offset(), capture.packets, monotonic_ns());
       }
     }
   }
-  processor.process_batch({batch.data(), batched});
-  // Workers hold views into the mapping until they have processed them.
+  give_batch();
+  // Workers hold views into the mapping or buffers until they have processed them.
   processor.drain();
   capture.skipped_blocks += file->skipped_blocks();
   progress.done_bytes += file->size();
@@ -147,7 +169,7 @@ bool read_files(const RunOptions& options, BpfFilter* filter, PacketProcessor& p
   FileProgress progress{bar.get(), 0};
   bool clean = true;
   for (const std::string& path : options.files) {
-    clean &= read_file(path, filter, processor, capture, progress, errors);
+    clean &= read_file(path, options, filter, processor, capture, progress, errors);
     if (g_stop_requested) {
       if (bar) bar->finish();
       fmt::print(errors, "dicomsentry: stopped by a signal while reading {}\n", path);

@@ -16,6 +16,10 @@ namespace dicomsentry {
 
 struct RunOptions {
   std::vector<std::string> files;   // -r, in order
+  // --mmap: map files instead of reading them through reused buffers (faster on bare metal,
+  // slower where page-table updates are expensive, e.g. under most hypervisors).
+  bool mapped_files = false;
+  std::size_t file_window_bytes = 256u << 10;  // --file-window: each of the four read buffers
   std::string interface;            // -i (live)
   std::string bpf;                  // -f, applied to files and live capture alike
   std::string log_dir = ".";        // -l

@@ -69,6 +69,17 @@ void WorkerPool::drain() {
   for (auto& worker : workers_) worker->ring.wait_until_drained();
 }
 
+void WorkerPool::mark(Mark& out) const {
+  out.resize(workers_.size());
+  for (std::size_t i = 0; i < workers_.size(); ++i) out[i] = workers_[i]->ring.pushed();
+}
+
+void WorkerPool::wait_processed(const Mark& mark) {
+  for (std::size_t i = 0; i < workers_.size() && i < mark.size(); ++i) {
+    workers_[i]->ring.wait_until_released(mark[i]);
+  }
+}
+
 void WorkerPool::finish() {
   if (finished_) return;
   finished_ = true;

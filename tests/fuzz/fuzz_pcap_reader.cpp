@@ -3,35 +3,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "capture/capture_file.hpp"
-
-namespace {
-
-// Reads to the end or first error, touching both ends of every view so a view past the
-// input is caught by ASan; kEnd and kError must be sticky.
-void read_everything(const std::vector<std::byte>& bytes) {
-  using dicomsentry::CaptureFile;
-  dicomsentry::CaptureError error;
-  auto capture = CaptureFile::open_memory(bytes, "fuzz", error);
-  if (!capture) {
-    if (error.message().empty()) __builtin_trap();
-    return;
-  }
-  dicomsentry::PacketView packet;
-  volatile std::uint8_t sink = 0;
-  while (capture->next(packet) == CaptureFile::Next::kPacket) {
-    if (packet.bytes.size() > bytes.size()) __builtin_trap();
-    if (!packet.bytes.empty()) {
-      sink = sink ^ std::to_integer<std::uint8_t>(packet.bytes.front()) ^
-             std::to_integer<std::uint8_t>(packet.bytes.back());
-    }
-  }
-  if (capture->next(packet) == CaptureFile::Next::kPacket) __builtin_trap();
-  if (capture->offset() > capture->size()) __builtin_trap();
-  (void)capture->error().message();
-}
-
-}  // namespace
+#include "capture_fuzz_check.hpp"
 
 // The first input byte picks the frame: bit 0 clear = the input is the whole file (header
 // paths); set = a valid header (bit 1: big-endian, bit 2: ns, bits 3-4: snaplen choice)
@@ -58,6 +30,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto* begin = reinterpret_cast<const std::byte*>(data + 1);
     bytes.insert(bytes.end(), begin, begin + (size - 1));
   }
-  read_everything(bytes);
+  dicomsentry::fuzz::check_capture(bytes);
   return 0;
 }

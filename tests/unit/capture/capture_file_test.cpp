@@ -292,5 +292,74 @@ TEST(PublicCaptures, EditcapPcapngCopyReadsTheSameAsTheOriginal) {
   }
 }
 
+// Streamed reading: a packet's bytes stay as read until the reuse guard is called for its
+// window; the guard sees every window once, in order, never one of the last kBuffers read.
+TEST(CaptureFileStreamed, ViewsStayValidUntilTheGuardReleasesTheirWindow) {
+  TempDir dir;
+  PcapWriter writer(LinkType::kNull, false, 4000);
+  constexpr int kFrames = 2'000;
+  for (int i = 0; i < kFrames; ++i) {
+    writer.add(1'000'000'000 + i, make_frame(40 + (i * 37) % 1400, static_cast<std::uint8_t>(i)));
+  }
+  dir.write("many.pcap", writer.bytes());
+  CaptureError error;
+  auto capture = CaptureFile::open_streamed(dir.file("many.pcap"), error, 4096);
+  ASSERT_TRUE(capture) << error.message();
+  struct Held {
+    PacketView view;
+    std::uint64_t window;
+    int index;
+  };
+  std::vector<Held> held;
+  std::vector<std::uint64_t> guarded;
+  int clobbered = 0;
+  capture->set_reuse_guard([&](std::uint64_t window) {
+    guarded.push_back(window);
+    EXPECT_LE(window + FileWindow::kBuffers, capture->window_number() + 1);
+    for (const Held& h : held) {
+      if (h.window != window) continue;
+      const auto i = h.index;
+      if (!same_bytes(h.view.bytes, make_frame(40 + (i * 37) % 1400, static_cast<std::uint8_t>(i)))) ++clobbered;
+    }
+    std::erase_if(held, [&](const Held& h) { return h.window == window; });
+  });
+  PacketView p;
+  int packets = 0;
+  while (capture->next(p) == CaptureFile::Next::kPacket && packets < kFrames + 1) {
+    held.push_back({p, capture->window_number(), packets});
+    ++packets;
+  }
+  EXPECT_EQ(packets, kFrames);
+  EXPECT_EQ(clobbered, 0);
+  // Windows of 4 KiB over about 1.5 MB: hundreds, each guarded once, in order from 0.
+  ASSERT_GT(guarded.size(), 300u);
+  for (std::size_t i = 0; i < guarded.size(); ++i) EXPECT_EQ(guarded[i], i);
+  EXPECT_EQ(guarded.size() + FileWindow::kBuffers, capture->window_number() + 1);
+  for (const Held& h : held) {  // the last windows were never reused
+    const auto i = h.index;
+    EXPECT_TRUE(same_bytes(h.view.bytes, make_frame(40 + (i * 37) % 1400, static_cast<std::uint8_t>(i))));
+  }
+}
+
+// Every bundled capture reads the same streamed (small and default windows) as mapped.
+TEST(CaptureFileStreamed, BundledCapturesReadTheSameAsMapped) {
+  int files = 0;
+  for (const auto& entry : fs::directory_iterator(DICOMSENTRY_PCAP_DIR)) {
+    const std::string ext = entry.path().extension().string();
+    if (ext != ".pcap" && ext != ".pcapng") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::vector<char> chars((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const ByteView bytes(reinterpret_cast<const std::byte*>(chars.data()), chars.size());
+    const auto mapped = test::read_all_mapped(bytes, entry.path().filename().string());
+    ASSERT_TRUE(mapped.opened) << entry.path();
+    EXPECT_EQ(mapped.last, CaptureFile::Next::kEnd) << entry.path();
+    for (const std::size_t window : {std::size_t{1500}, FileWindow::kDefaultBytes}) {
+      EXPECT_EQ(test::streamed_differences(bytes, mapped, window), "") << entry.path() << " " << window;
+    }
+    ++files;
+  }
+  EXPECT_GE(files, 15);
+}
+
 }  // namespace
 }  // namespace dicomsentry
