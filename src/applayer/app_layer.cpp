@@ -115,23 +115,46 @@ AppLayer::Session* AppLayer::acquire(Flow& flow, AppProto proto) {
   flow.app_proto = proto;
   flow.app_state = session;
   ++counters_.sessions_in_use;
+  span_peak_ = std::max(span_peak_, counters_.sessions_in_use);
+  if (++span_acquisitions_ >= config_.pool_span) {
+    // A new span: the peak before last is forgotten, and free sessions beyond what the two
+    // recent peaks need are released, the least recently used first.
+    previous_span_peak_ = span_peak_;
+    span_peak_ = counters_.sessions_in_use;
+    span_acquisitions_ = 0;
+    const std::uint64_t keep = pool_target();
+    const std::size_t excess = free_.size() > keep ? free_.size() - static_cast<std::size_t>(keep) : 0;
+    for (std::size_t i = 0; i < excess; ++i) destroy(free_[i]);
+    free_.erase(free_.begin(), free_.begin() + static_cast<std::ptrdiff_t>(excess));
+  }
   counters_.sessions_free = free_.size();
   counters_.memuse += charge;
   counters_.memuse_high_water = std::max(counters_.memuse_high_water, counters_.memuse);
   return session;
 }
 
+// Free sessions to keep: enough to serve the recent peak again, and at least the floor.
+std::uint64_t AppLayer::pool_target() const {
+  const std::uint64_t peak = std::max(span_peak_, previous_span_peak_);
+  const std::uint64_t in_use = counters_.sessions_in_use;
+  return std::max<std::uint64_t>(config_.max_free_sessions, peak > in_use ? peak - in_use : 0);
+}
+
+// Destroys a session that is in no list: its slot is taken by the last session.
+void AppLayer::destroy(Session* session) {
+  const std::uint32_t slot = session->slot;
+  sessions_[slot] = std::move(sessions_.back());
+  sessions_[slot]->slot = slot;
+  sessions_.pop_back();
+}
+
 void AppLayer::release(Session* session) {
   --counters_.sessions_in_use;
   counters_.memuse -= session_charge();
-  if (free_.size() < config_.max_free_sessions) {
+  if (free_.size() < pool_target()) {
     free_.push_back(session);
   } else {
-    // Above the free limit: destroyed, its slot taken by the last session.
-    const std::uint32_t slot = session->slot;
-    sessions_[slot] = std::move(sessions_.back());
-    sessions_[slot]->slot = slot;
-    sessions_.pop_back();
+    destroy(session);
   }
   counters_.sessions_free = free_.size();
 }

@@ -25,9 +25,13 @@ struct AppLayerConfig {
   // Bytes of DICOM and TLS sessions in use (each charged session_charge()); a flow found
   // when it is full is not parsed. Split between workers like the other memcaps.
   std::uint64_t memcap_bytes = 256ull << 20;
-  // Free sessions kept for reuse after flows end; the rest are released, so a burst of
-  // associations does not pin its memory.
+  // Free sessions kept for reuse after flows end: at least this many, and as many as bring
+  // the pool back to the recent peak of sessions in use (the larger of the peaks over the
+  // last two spans of `pool_span` acquisitions). Beyond that they are released, so a burst
+  // does not pin its memory for long, while steady traffic never destroys and rebuilds
+  // sessions (each rebuilt session allocates its strings again).
   std::uint32_t max_free_sessions = 1024;
+  std::uint32_t pool_span = 65536;
 };
 
 struct AppLayerCounters {
@@ -43,7 +47,7 @@ struct AppLayerCounters {
   std::uint64_t memcap_refused = 0;     // DICOM/TLS flows not parsed: the memcap was reached
   // Gauges (they add up over workers like the rest).
   std::uint64_t sessions_in_use = 0;
-  std::uint64_t sessions_free = 0;      // kept for reuse, at most max_free_sessions
+  std::uint64_t sessions_free = 0;      // kept for reuse (see max_free_sessions)
   std::uint64_t memuse = 0;             // sessions_in_use x session_charge()
   std::uint64_t memuse_high_water = 0;
   std::uint64_t memcap = 0;
@@ -110,6 +114,12 @@ class AppLayer final : public StreamConsumer, public FlowEndHandler, private dic
   // the free limit is a swap with the last.
   std::vector<std::unique_ptr<Session>> sessions_;
   std::vector<Session*> free_;
+  // Peaks of sessions in use, this span of acquisitions and the one before (see pool_span).
+  std::uint64_t span_peak_ = 0;
+  std::uint64_t previous_span_peak_ = 0;
+  std::uint32_t span_acquisitions_ = 0;
+  std::uint64_t pool_target() const;
+  void destroy(Session* session);
   AppLayerCounters counters_;
 };
 

@@ -123,10 +123,14 @@ TEST(AppLayerMemcap, RefusedTlsFlowIsNotParsed) {
   EXPECT_EQ(sink.anomalies[0].name, "app.memcap");
 }
 
-TEST(AppLayerPool, BurstKeepsAtMostTheFreeLimit) {
+// The pool keeps what the recent peak needs: a burst's sessions stay free while it is recent
+// (steady traffic never destroys and rebuilds sessions), and once two spans of acquisitions
+// have passed with one association at a time, only the floor is kept.
+TEST(AppLayerPool, FreeSessionsFollowTheRecentPeakDownToTheFloor) {
   constexpr std::uint16_t kBurst = 10;
   AppLayerConfig config;
   config.max_free_sessions = 4;
+  config.pool_span = 8;
   RecordingSink sink;
   AppLayer app(config, sink);
   std::vector<std::unique_ptr<Flow>> flows;
@@ -139,20 +143,28 @@ TEST(AppLayerPool, BurstKeepsAtMostTheFreeLimit) {
   for (auto& flow : flows) app.on_flow_end(*flow);
   EXPECT_EQ(sink.associations.size(), 10u);
   EXPECT_EQ(app.counters().sessions_in_use, 0u);
-  EXPECT_EQ(app.sessions_free(), 4u);
-  EXPECT_EQ(app.counters().sessions_free, 4u);
+  EXPECT_EQ(app.sessions_free(), 10u);  // the peak is recent: all kept
+  EXPECT_EQ(app.counters().sessions_free, 10u);
+  EXPECT_EQ(app.counters().memuse, 0u);
   EXPECT_EQ(app.counters().memuse_high_water, 10 * AppLayer::session_charge());
 
-  // The kept sessions serve the next flows; a second burst ends at the limit again.
-  flows.clear();
-  for (std::uint16_t i = 0; i < 6; ++i) {
-    flows.push_back(dicom_flow(static_cast<std::uint16_t>(51001 + i)));
-    open_association(app, *flows.back(), 3'000'000'000 + i);
-  }
-  EXPECT_EQ(app.sessions_free(), 0u);
-  for (auto& flow : flows) app.on_flow_end(*flow);
-  EXPECT_EQ(sink.associations.size(), 16u);
+  // One association at a time, each served by a kept session.
+  const auto one_at_a_time = [&](int count, std::uint16_t first_port) {
+    for (int i = 0; i < count; ++i) {
+      auto flow = dicom_flow(static_cast<std::uint16_t>(first_port + i));
+      open_association(app, *flow, 3'000'000'000 + i);
+      EXPECT_EQ(app.counters().sessions_in_use, 1u);
+      app.on_flow_end(*flow);
+    }
+  };
+  one_at_a_time(6, 51001);  // a span ends, the burst is still the span before: 10 kept
+  EXPECT_EQ(app.sessions_free(), 10u);
+  one_at_a_time(8, 52001);  // the next span ends with a peak of 1: the floor
   EXPECT_EQ(app.sessions_free(), 4u);
+  EXPECT_EQ(app.counters().sessions_free, 4u);
+  one_at_a_time(20, 53001);
+  EXPECT_EQ(app.sessions_free(), 4u);
+  EXPECT_EQ(sink.associations.size(), 44u);
   EXPECT_EQ(app.counters().memuse, 0u);
 }
 
