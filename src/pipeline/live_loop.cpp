@@ -149,6 +149,7 @@ class LiveLoop {
       capture_.bytes += packet.bytes.size();
       processor_.process_batch({&packet, 1});
     });
+    processor_.flush();
     busy_ns_ += static_cast<std::uint64_t>(steady_clock_ns() - started);
     if (n < 0) {
       fmt::print(errors_, "dicomsentry: {}: {}\n", settings_.interface, source_.error());

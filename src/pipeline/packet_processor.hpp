@@ -20,6 +20,9 @@ class PacketProcessor {
   // Returns when every packet given so far has been processed, so the memory their views
   // point into (a file's mapping) may go.
   virtual void drain() {}
+  // The packets given so far are all there is for now (a live interface went idle): workers
+  // that wait for a fuller batch start on them.
+  virtual void flush() {}
   // Where the packets given so far end (one position per worker ring), and a wait until every
   // packet before a mark is processed: a streamed file reuses a buffer once the packets read
   // from it are done, without waiting for the ones given since. Synchronous processing (one

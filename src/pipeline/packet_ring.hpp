@@ -5,6 +5,10 @@
 // sleeps on a futex (std::atomic::wait) until the other side rings its doorbell.
 #pragma once
 
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <cstddef>
@@ -19,6 +23,10 @@ namespace dicomsentry {
 
 // A waiting side spins this many times before it sleeps.
 inline constexpr int kRingSpins = 256;
+// A sleeping consumer is woken once this many entries wait for it (or when the producer must
+// wait, or says the batch is all there is): one wake-up per packet batch made the ingest
+// thread and the workers trade the two cores in tiny slices, each costing a system call.
+inline constexpr std::uint64_t kWakeBatch = 256;
 
 // Wakes the other side when it sleeps; free when it does not.
 class Doorbell {
@@ -29,7 +37,7 @@ class Doorbell {
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (sleeping_.load(std::memory_order_relaxed)) {
       rings_.fetch_add(1, std::memory_order_relaxed);
-      rings_.notify_one();
+      futex(FUTEX_WAKE_PRIVATE, 1);
     }
   }
   // Returns when ready() is true.
@@ -46,12 +54,19 @@ class Doorbell {
         sleeping_.store(false, std::memory_order_relaxed);
         return;
       }
-      rings_.wait(seen, std::memory_order_relaxed);
+      // A futex directly: std::atomic::wait first spins with sched_yield, a system call
+      // each (tens of thousands per run), which the spin above already did without.
+      if (rings_.load(std::memory_order_relaxed) == seen) futex(FUTEX_WAIT_PRIVATE, seen);
       sleeping_.store(false, std::memory_order_relaxed);
     }
   }
 
  private:
+  void futex(int op, std::uint32_t value) {
+    static_assert(sizeof(rings_) == sizeof(std::uint32_t));
+    ::syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&rings_), op, value, nullptr, nullptr, 0);
+  }
+
   std::atomic<std::uint32_t> rings_{0};
   std::atomic<bool> sleeping_{false};
 };
@@ -84,9 +99,11 @@ class PacketRing {
   void push(const PacketView& packet, RingOrder order) {
     if (write_ - read_cache_ > mask_) {
       publish();
+      // Until a quarter is free, not one entry: then the producer fills a run of entries
+      // instead of waking for each one the consumer releases.
       consumed_bell_.wait_until([this] {
         read_cache_ = read_.load(std::memory_order_acquire);
-        return write_ - read_cache_ <= mask_;
+        return write_ - read_cache_ <= mask_ - mask_ / 4;
       });
     }
     RingEntry& entry = entries_[write_ & mask_];
@@ -111,10 +128,15 @@ class PacketRing {
     publish();
     consumed_bell_.wait_until([this] { return read_.load(std::memory_order_acquire) == write_; });
   }
-  void publish() {
-    if (published_ == write_) return;
-    published_ = write_;
-    write_index_.store(write_, std::memory_order_release);
+  // Makes the entries pushed so far visible; wakes a sleeping consumer when `wake` or when
+  // kWakeBatch entries wait unannounced.
+  void publish(bool wake = true) {
+    if (published_ != write_) {
+      published_ = write_;
+      write_index_.store(write_, std::memory_order_release);
+    }
+    if (rung_ == published_ || (!wake && published_ - rung_ < kWakeBatch)) return;
+    rung_ = published_;
     ready_bell_.ring();
   }
 
@@ -175,6 +197,7 @@ class PacketRing {
   // Producer's own (one cache line apart from the consumer's).
   alignas(64) std::uint64_t write_ = 0;
   std::uint64_t published_ = 0;
+  std::uint64_t rung_ = 0;  // published entries the consumer was told of
   std::uint64_t read_cache_ = 0;
   std::uint64_t arena_write_ = 0;
   std::uint64_t arena_read_cache_ = 0;

@@ -47,7 +47,11 @@ void WorkerPool::process_batch(std::span<const PacketView> packets) {
     worker.ring.push(packet, RingOrder::kPacket);
     ++worker.packets;
   }
-  for (auto& worker : workers_) worker->ring.publish();
+  for (auto& worker : workers_) worker->ring.publish(false);
+}
+
+void WorkerPool::flush() {
+  for (auto& worker : workers_) worker->ring.publish(true);
 }
 
 void WorkerPool::broadcast(RingOrder order, TimestampNs ts) {

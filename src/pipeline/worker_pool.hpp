@@ -41,6 +41,7 @@ class WorkerPool final : public PacketProcessor {
   void process_batch(std::span<const PacketView> packets) override;
   void expire_idle(TimestampNs now) override;
   void drain() override;
+  void flush() override;
   void mark(Mark& out) const override;
   void wait_processed(const Mark& mark) override;
   // Ends every flow on every worker at the last packet time and joins the threads.
