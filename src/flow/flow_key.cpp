@@ -3,10 +3,28 @@
 
 namespace dicomsentry {
 
+namespace {
+
+// memcmp's order of two addresses (-1, 0, 1) from two big-endian 8-byte words each, inline.
+int compare_addresses(const IpAddress& a, const IpAddress& b) {
+  std::uint64_t x[2];
+  std::uint64_t y[2];
+  std::memcpy(x, a.bytes.data(), 16);
+  std::memcpy(y, b.bytes.data(), 16);
+  for (int i = 0; i < 2; ++i) {
+    const std::uint64_t p = __builtin_bswap64(x[i]);
+    const std::uint64_t q = __builtin_bswap64(y[i]);
+    if (p != q) return p < q ? -1 : 1;
+  }
+  return 0;
+}
+
+}  // namespace
+
 KeyedPacket make_flow_key(const DecodedPacket& packet) {
   KeyedPacket keyed;
   FlowKey& key = keyed.key;
-  const int address_order = std::memcmp(packet.src_ip.bytes.data(), packet.dst_ip.bytes.data(), 16);
+  const int address_order = compare_addresses(packet.src_ip, packet.dst_ip);
   const bool src_is_lo =
       address_order < 0 || (address_order == 0 && packet.src_port <= packet.dst_port);
   if (src_is_lo) {

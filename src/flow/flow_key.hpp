@@ -23,8 +23,14 @@ struct FlowKey {
   std::uint8_t ip_proto = 0;
   std::array<std::uint8_t, 3> reserved{};  // always zero: keys compare and hash as plain bytes
 
+  // Six 8-byte compares, inline: memcmp was a call per lookup probe.
   friend bool operator==(const FlowKey& a, const FlowKey& b) {
-    return std::memcmp(&a, &b, sizeof(FlowKey)) == 0;
+    std::uint64_t x[6];
+    std::uint64_t y[6];
+    std::memcpy(x, &a, sizeof x);
+    std::memcpy(y, &b, sizeof y);
+    return ((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]) |
+            (x[5] ^ y[5])) == 0;
   }
 };
 static_assert(sizeof(FlowKey) == 48, "FlowKey is compared and hashed as 48 plain bytes");

@@ -2,6 +2,9 @@
 // the key, deterministic flow ids, and the size budget of a flow record.
 #include <gtest/gtest.h>
 
+#include <cstring>
+#include <random>
+
 #include <set>
 
 #include "flow/flow_table.hpp"
@@ -223,6 +226,32 @@ TEST(FlowKey, SameAddressOrdersByPort) {
   EXPECT_FALSE(k1.from_lo);
   EXPECT_TRUE(k2.from_lo);
   EXPECT_EQ(k1.key.lo_port, 5000);
+}
+
+// The lower endpoint is the one whose address bytes memcmp orders first (addresses are
+// compared as words now): random pairs that differ in any byte, IPv6-wide, and keys equal
+// exactly when every byte is.
+TEST(FlowKey, LowerEndpointIsTheBytewiseSmallerAddress) {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 20'000; ++i) {
+    IpAddress a;
+    IpAddress b;
+    for (auto& byte : a.bytes) byte = static_cast<std::uint8_t>(rng());
+    b = a;
+    const auto at = static_cast<std::size_t>(rng() % 16);  // differ from byte `at` on
+    for (std::size_t k = at; k < 16; ++k) b.bytes[k] = static_cast<std::uint8_t>(rng());
+    DecodedPacket p = tcp_packet(a, 1000, b, 104, 0);
+    p.ip_version = 6;
+    const KeyedPacket k = make_flow_key(p);
+    const int order = std::memcmp(a.bytes.data(), b.bytes.data(), 16);
+    const bool a_is_lo = order < 0 || (order == 0 && 1000 <= 104);
+    ASSERT_EQ(k.from_lo, a_is_lo) << i;
+    ASSERT_TRUE(k.key.lo_ip == (a_is_lo ? a : b)) << i;
+    FlowKey other = k.key;
+    EXPECT_TRUE(other == k.key);
+    reinterpret_cast<std::uint8_t*>(&other)[rng() % sizeof(FlowKey)] ^= 1;
+    EXPECT_FALSE(other == k.key);
+  }
 }
 
 }  // namespace
