@@ -16,7 +16,7 @@ bool in_window(TimestampNs start, std::uint32_t seconds, TimestampNs ts) {
 
 }  // namespace
 
-std::size_t ThresholdTracker::KeyHash::operator()(const Key& key) const {
+std::uint64_t ThresholdTracker::hash(const Key& key) {
   static_assert(sizeof(Key) == 40, "Key hashes as 40 plain bytes");
   std::uint64_t words[5];
   std::memcpy(words, &key, sizeof words);
@@ -26,11 +26,64 @@ std::size_t ThresholdTracker::KeyHash::operator()(const Key& key) const {
     h *= 0xff51afd7ed558ccdull;
     h ^= h >> 32;
   }
-  return static_cast<std::size_t>(h);
+  return h;
 }
 
 ThresholdTracker::ThresholdTracker(std::size_t max_keys)
-    : max_keys_(std::max<std::size_t>(max_keys, 1)) {}
+    : max_keys_(std::max<std::size_t>(max_keys, 1)), index_(64, 0) {}
+
+namespace {
+std::uint32_t cell_tag(std::uint64_t cell) { return static_cast<std::uint32_t>(cell >> 32); }
+std::uint32_t cell_slot(std::uint64_t cell) { return static_cast<std::uint32_t>(cell) - 1; }
+}  // namespace
+
+// The cell holding `key`, or index_.size() when it is not indexed.
+std::size_t ThresholdTracker::find_cell(const Key& key, std::uint32_t tag) const {
+  const std::size_t mask = index_.size() - 1;
+  for (std::size_t i = tag & mask;; i = (i + 1) & mask) {  // bounded: the table is half empty
+    const std::uint64_t cell = index_[i];
+    if (cell == 0) return index_.size();
+    if (cell_tag(cell) == tag && entries_[cell_slot(cell)].key == key) return i;
+  }
+}
+
+void ThresholdTracker::index_insert(std::uint32_t tag, std::uint32_t slot) {
+  if ((counters_.tracked + 1) * 2 > index_.size()) index_grow();
+  const std::size_t mask = index_.size() - 1;
+  std::size_t i = tag & mask;
+  while (index_[i] != 0) i = (i + 1) & mask;
+  index_[i] = (std::uint64_t{tag} << 32) | (std::uint64_t{slot} + 1);
+  ++counters_.tracked;
+}
+
+// Backward-shift deletion: each follower that may sit at the hole (its home is not in the
+// run between the hole and itself) moves into it, so probes never stop early.
+void ThresholdTracker::index_erase(std::size_t cell) {
+  const std::size_t mask = index_.size() - 1;
+  std::size_t hole = cell;
+  for (std::size_t j = (hole + 1) & mask; index_[j] != 0; j = (j + 1) & mask) {
+    const std::size_t home = cell_tag(index_[j]) & mask;
+    const bool movable = hole <= j ? (home <= hole || home > j) : (home <= hole && home > j);
+    if (movable) {
+      index_[hole] = index_[j];
+      hole = j;
+    }
+  }
+  index_[hole] = 0;
+  --counters_.tracked;
+}
+
+void ThresholdTracker::index_grow() {
+  std::vector<std::uint64_t> old(index_.size() * 2, 0);
+  old.swap(index_);
+  const std::size_t mask = index_.size() - 1;
+  for (const std::uint64_t cell : old) {
+    if (cell == 0) continue;
+    std::size_t i = cell_tag(cell) & mask;
+    while (index_[i] != 0) i = (i + 1) & mask;
+    index_[i] = cell;
+  }
+}
 
 ThresholdTracker::Key ThresholdTracker::make_key(std::uint32_t rule_index, ThresholdKind kind,
                                                  rules::Track track,
@@ -83,13 +136,15 @@ void ThresholdTracker::push_front(std::uint32_t slot) {
 
 // The key's slot, most recently used from now on; `fresh` when it was not tracked before.
 std::uint32_t ThresholdTracker::acquire(const Key& key, bool* fresh) {
-  if (const auto it = index_.find(key); it != index_.end()) {
+  const auto tag = static_cast<std::uint32_t>(hash(key) >> 32);
+  if (const std::size_t cell = find_cell(key, tag); cell != index_.size()) {
+    const std::uint32_t slot = cell_slot(index_[cell]);
     *fresh = false;
-    if (head_ != it->second) {
-      unlink(it->second);
-      push_front(it->second);
+    if (head_ != slot) {
+      unlink(slot);
+      push_front(slot);
     }
-    return it->second;
+    return slot;
   }
   *fresh = true;
   std::uint32_t slot;
@@ -98,15 +153,15 @@ std::uint32_t ThresholdTracker::acquire(const Key& key, bool* fresh) {
     entries_.emplace_back();
   } else {
     slot = tail_;  // the least recently used key makes room
-    index_.erase(entries_[slot].key);
+    const Key& old = entries_[slot].key;
+    index_erase(find_cell(old, static_cast<std::uint32_t>(hash(old) >> 32)));
     unlink(slot);
     ++counters_.evicted;
   }
   Entry& e = entries_[slot];
   e.key = key;
   push_front(slot);
-  index_.emplace(key, slot);
-  counters_.tracked = index_.size();
+  index_insert(tag, slot);
   return slot;
 }
 

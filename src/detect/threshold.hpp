@@ -5,7 +5,6 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
-#include <unordered_map>
 #include <vector>
 
 #include "decode/decoded_packet.hpp"
@@ -73,9 +72,7 @@ class ThresholdTracker {
     std::uint8_t zero = 0;
     friend bool operator==(const Key&, const Key&) = default;
   };
-  struct KeyHash {
-    std::size_t operator()(const Key& key) const;
-  };
+  static std::uint64_t hash(const Key& key);
   struct Entry {
     Key key;
     TimestampNs window_start = 0;
@@ -91,10 +88,17 @@ class ThresholdTracker {
   std::uint32_t acquire(const Key& key, bool* fresh);
   void unlink(std::uint32_t slot);
   void push_front(std::uint32_t slot);
+  // The index: open addressing with linear probing over cells of (hash tag << 32 | slot + 1),
+  // 0 empty; a cell's home is its tag masked, so deletion shifts followers back. At most half
+  // full. std::unordered_map cost a division and a node per lookup, for every alert candidate.
+  std::size_t find_cell(const Key& key, std::uint32_t tag) const;
+  void index_insert(std::uint32_t tag, std::uint32_t slot);
+  void index_erase(std::size_t cell);
+  void index_grow();
 
   std::size_t max_keys_;
   std::vector<Entry> entries_;
-  std::unordered_map<Key, std::uint32_t, KeyHash> index_;
+  std::vector<std::uint64_t> index_;
   std::uint32_t head_ = kNone;
   std::uint32_t tail_ = kNone;
   ThresholdCounters counters_;

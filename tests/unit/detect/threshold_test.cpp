@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <list>
+#include <map>
+#include <random>
 #include <vector>
 
 namespace dicomsentry::detect {
@@ -214,6 +217,41 @@ TEST(Threshold, ManyKeysStayBounded) {
   EXPECT_EQ(alerts, 1000);
   EXPECT_EQ(tracker.counters().tracked, 100u);
   EXPECT_EQ(tracker.counters().evicted, 900u);
+}
+
+// The key index (open addressing, deletion by backward shift) against a model: 200,000 hits
+// of 4,000 source addresses drawn so that keys are found, added and evicted in every mix, with
+// a table of 300 keys. "limit 1, no window" alerts exactly when a key is not tracked.
+TEST(Threshold, KeyIndexMatchesAnLruModelUnderChurn) {
+  constexpr std::size_t kKeys = 300;
+  ThresholdTracker tracker(kKeys);
+  const rules::Threshold once = make(rules::ThresholdType::kLimit, 1, 0);
+  std::list<std::uint32_t> lru;  // most recent first
+  std::map<std::uint32_t, std::list<std::uint32_t>::iterator> where;
+  std::uint64_t evicted = 0;
+  std::mt19937_64 rng(5);
+  for (int n = 0; n < 200'000; ++n) {
+    // Hot keys most of the time, so hits, misses and evictions all happen.
+    const auto source = static_cast<std::uint32_t>(rng() % 8 < 6 ? rng() % 250 : rng() % 4000);
+    HitAddresses h;
+    h.src.bytes = {10, static_cast<std::uint8_t>(source >> 16), static_cast<std::uint8_t>(source >> 8),
+                   static_cast<std::uint8_t>(source)};
+    h.dst = ip(2);
+    const bool tracked = where.contains(source);
+    ASSERT_EQ(tracker.allow(0, ThresholdKind::kThreshold, once, h, kT0), !tracked) << n;
+    if (tracked) {
+      lru.erase(where[source]);
+    } else if (lru.size() == kKeys) {
+      where.erase(lru.back());
+      lru.pop_back();
+      ++evicted;
+    }
+    lru.push_front(source);
+    where[source] = lru.begin();
+  }
+  EXPECT_EQ(tracker.counters().tracked, kKeys);
+  EXPECT_EQ(tracker.counters().evicted, evicted);
+  EXPECT_GT(evicted, 10'000u);
 }
 
 }  // namespace
