@@ -63,9 +63,11 @@ class Association final : public PduHandler, public AnomalyReporter {
   void count_pdu(Direction from, std::uint8_t type, std::uint64_t bytes);
   bool ended() const;
 
-  // What every delivery touches comes first and stays together (a few cache lines); PDU
-  // counts (per PDU) follow the DIMSE state, and the record, touched per association, comes
-  // last. PDU counts and the last delivery's time go into the record when it is reported.
+  // What every delivery touches comes first and stays together (a few cache lines): the
+  // splitters, the PDU counts (per PDU; they followed the DIMSE tracker's 500 bytes of
+  // per-message tables once, a cache miss per PDU), then the DIMSE state. The record, touched
+  // per association, comes last. PDU counts and the last delivery's time go into the record
+  // when it is reported.
   struct PduCounts {
     std::uint64_t bytes = 0;
     std::uint32_t pdus = 0;
@@ -81,9 +83,9 @@ class Association final : public PduHandler, public AnomalyReporter {
   bool seen_rq_ = false;
   bool seen_ac_ = false;
   std::uint32_t anomaly_events_ = 0;
-  DimseTracker dimse_;
-  std::array<PduCounts, 2> counts_;  // by sender: [kToServer] is the requestor
   std::uint32_t receiver_max_[2] = {0, 0};  // P-DATA-TF limit for what each side sends; 0 none
+  std::array<PduCounts, 2> counts_;  // by sender: [kToServer] is the requestor
+  DimseTracker dimse_;
   AssociationRecord record_;
   // The previous association's context summaries, kept with their strings' buffers: a pooled
   // session's next A-ASSOCIATE-RQ fills them again instead of allocating a dozen UIDs.

@@ -83,7 +83,7 @@ KeyMatch classify(std::string_view value, DcmEVR vr) {
 // values, which are not rendered.
 bool element_text(DcmElement& element, OFString& scratch, std::string& out) {
   out.clear();
-  if (element.getLength() == 0) return true;
+  if (element.getLengthField() == 0) return true;
   if (is_binary_vr(element.getTag().getEVR())) return false;
   if (element.getOFStringArray(scratch, OFTrue).bad()) return false;
   std::string_view text = trim_value(std::string_view(scratch.c_str(), scratch.length()));
@@ -131,10 +131,13 @@ void collect(DcmDataset& data_set, bool want_keys, DataSetSummary& out) {
   for (DcmObject* object = data_set.nextInContainer(nullptr); object != nullptr;
        object = data_set.nextInContainer(object)) {
     const bool sequence = object->ident() == EVR_SQ;
-    auto* element = sequence ? nullptr : dynamic_cast<DcmElement*>(object);
+    // A DcmItem holds only DcmElements (its insert() takes nothing else): no dynamic_cast.
+    auto* element = sequence ? nullptr : static_cast<DcmElement*>(object);
     // DCMTK leaves an empty element or sequence that ends the bytes "in init" (it hit the end
-    // of the stream before looking for a value there is none of); its header was read.
-    const bool whole = (object->getLength() == 0 || object->transferState() == ERW_ready) &&
+    // of the stream before looking for a value there is none of); its header was read. The
+    // length field, not getLength(), which converts a string value to compute its length.
+    const std::uint32_t length = sequence ? object->getLength() : object->getLengthField();
+    const bool whole = (length == 0 || object->transferState() == ERW_ready) &&
                        (sequence || (element != nullptr && element->valueLoaded()));
     if (!whole) {
       // DCMTK may even call such a data set fine: an odd length it evened out at the very
@@ -166,7 +169,7 @@ void collect(DcmDataset& data_set, bool want_keys, DataSetSummary& out) {
       query_key.match = classify(text, object->getTag().getEVR());
     } else {
       // A binary value: nothing to print, but a value was sent.
-      query_key.match = object->getLength() == 0 ? KeyMatch::kUniversal : KeyMatch::kSingle;
+      query_key.match = length == 0 ? KeyMatch::kUniversal : KeyMatch::kSingle;
     }
   }
   if (dictionary != nullptr) dcmDataDict.rdunlock();

@@ -103,8 +103,9 @@ class Pipeline final : public FlowEndHandler {
   void advance_clock(TimestampNs ts);
 
   // Cache lines of a flow's application state touched by nearly every payload packet (the
-  // DICOM session's framing, time and per-direction message state: see association.hpp).
-  static constexpr int kAppStateLines = 5;
+  // DICOM session's framing, time, PDU counts and per-direction message state: about 430
+  // bytes from the session's start, see association.hpp).
+  static constexpr int kAppStateLines = 7;
 
   PipelineConfig config_;
   FlowEndHandler* flow_records_;
