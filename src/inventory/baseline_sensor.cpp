@@ -1,7 +1,7 @@
 // BaselineSensor: the checker's novelties into gid 3 alerts whose signature names the fact.
 #include "inventory/baseline_sensor.hpp"
 
-#include <arpa/inet.h>
+#include "decode/ip_text.hpp"
 
 #include <array>
 #include <iterator>
@@ -13,10 +13,7 @@ namespace dicomsentry::inventory {
 namespace {
 
 void append_address(fmt::memory_buffer& out, const DeviceAddress& address) {
-  std::array<char, INET6_ADDRSTRLEN> text{};
-  inet_ntop(address.ip_version == 6 ? AF_INET6 : AF_INET, address.ip.bytes.data(), text.data(),
-            text.size());
-  out.append(std::string_view(text.data()));
+  out.append(format_ip(address.ip_version == 6 ? 6 : 4, address.ip).view());
 }
 
 }  // namespace

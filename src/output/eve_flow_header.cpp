@@ -1,48 +1,13 @@
 // The common EVE record prefix: timestamp, event type, flow identity and endpoints.
 #include "output/eve_flow_header.hpp"
 
-#include <arpa/inet.h>
-
-#include <array>
 #include <iterator>
+
+#include "decode/ip_text.hpp"
 
 namespace dicomsentry {
 
 namespace {
-
-struct IpText {
-  std::array<char, INET6_ADDRSTRLEN> chars{};
-  std::string_view view() const { return chars.data(); }
-};
-
-// Dotted decimal by hand: inet_ntop formats IPv4 with sprintf, which cost more than the rest
-// of the flow header together (every EVE record writes two addresses).
-char* write_octet(char* p, unsigned octet) {
-  if (octet >= 100) {
-    *p++ = static_cast<char>('0' + octet / 100);
-    octet %= 100;
-    *p++ = static_cast<char>('0' + octet / 10);
-  } else if (octet >= 10) {
-    *p++ = static_cast<char>('0' + octet / 10);
-  }
-  *p++ = static_cast<char>('0' + octet % 10);
-  return p;
-}
-
-IpText format_ip(std::uint8_t version, const IpAddress& ip) {
-  IpText text;
-  if (version == 6) {
-    inet_ntop(AF_INET6, ip.bytes.data(), text.chars.data(), text.chars.size());
-    return text;
-  }
-  char* p = text.chars.data();
-  for (std::size_t i = 0; i < 4; ++i) {
-    if (i != 0) *p++ = '.';
-    p = write_octet(p, ip.bytes[i]);
-  }
-  *p = '\0';
-  return text;
-}
 
 std::string_view proto_name(std::uint8_t proto, fmt::memory_buffer& scratch) {
   switch (proto) {

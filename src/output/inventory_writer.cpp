@@ -1,7 +1,7 @@
 // inventory.json and inventory.csv from the Inventory; the JSON through JsonWriter.
 #include "output/inventory_writer.hpp"
 
-#include <arpa/inet.h>
+#include "decode/ip_text.hpp"
 
 #include <array>
 #include <cerrno>
@@ -21,16 +21,8 @@ namespace {
 using inventory::Device;
 using inventory::DeviceAddress;
 
-struct AddressText {
-  std::array<char, INET6_ADDRSTRLEN> chars{};
-  std::string_view view() const { return chars.data(); }
-};
-
-AddressText address_text(const DeviceAddress& address) {
-  AddressText text;
-  inet_ntop(address.ip_version == 6 ? AF_INET6 : AF_INET, address.ip.bytes.data(),
-            text.chars.data(), text.chars.size());
-  return text;
+IpText address_text(const DeviceAddress& address) {
+  return format_ip(address.ip_version == 6 ? 6 : 4, address.ip);
 }
 
 std::string_view item_text(const std::string& s, fmt::memory_buffer&) {
@@ -38,7 +30,7 @@ std::string_view item_text(const std::string& s, fmt::memory_buffer&) {
 }
 std::string_view item_text(const DeviceAddress& a, fmt::memory_buffer& scratch) {
   scratch.clear();
-  const AddressText text = address_text(a);
+  const IpText text = address_text(a);
   scratch.append(text.view());
   return {scratch.data(), scratch.size()};
 }

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include <arpa/inet.h>
+#include "decode/ip_text.hpp"
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -21,10 +21,7 @@ namespace {
 constexpr std::size_t kMaxAlertRows = 20;
 
 std::string address_text(const TalkerRow& row) {
-  char text[INET6_ADDRSTRLEN] = {};
-  inet_ntop(row.ip_version == 6 ? AF_INET6 : AF_INET, row.address.bytes.data(), text,
-            sizeof text);
-  return text;
+  return std::string(format_ip(row.ip_version == 6 ? 6 : 4, row.address).view());
 }
 
 const char* plural(std::uint64_t n, const char* one, const char* many) {

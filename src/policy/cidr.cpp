@@ -1,5 +1,7 @@
-// CIDR parsing and containment; address text goes through inet_pton/inet_ntop.
+// CIDR parsing (inet_pton) and containment; text through format_ip.
 #include "policy/cidr.hpp"
+
+#include "decode/ip_text.hpp"
 
 #include <arpa/inet.h>
 
@@ -87,10 +89,7 @@ bool cidr_contains(const Cidr& cidr, const IpAddress& address, std::uint8_t ip_v
 }
 
 std::string format_cidr(const Cidr& cidr) {
-  std::array<char, INET6_ADDRSTRLEN> buffer{};
-  inet_ntop(cidr.ip_version == 4 ? AF_INET : AF_INET6, cidr.address.bytes.data(), buffer.data(),
-            buffer.size());
-  return fmt::format("{}/{}", buffer.data(), cidr.prefix_length);
+  return fmt::format("{}/{}", format_ip(cidr.ip_version, cidr.address).view(), cidr.prefix_length);
 }
 
 }  // namespace dicomsentry::policy
