@@ -128,6 +128,7 @@ DecodeResult decode_ipv4(ByteView bytes, DecodeState& state) {
     out.is_fragment = true;
     note_anomaly(state, DecodeReason::kIpv4Fragment);
     if ((fragment & kIpv4OffsetMask) != 0) {  // no transport header here; not reassembled
+      out.later_fragment = true;
       out.ip_proto = proto;
       return other_ip(captured, wire_length, state);
     }
@@ -211,6 +212,7 @@ DecodeResult decode_ipv6(ByteView bytes, DecodeState& state) {
         out.is_fragment = true;
         note_anomaly(state, DecodeReason::kIpv6Fragment);
         if (offset != 0) {  // no transport header here; not reassembled
+          out.later_fragment = true;
           out.ip_proto = load_u8(h);
           return other_ip(rest.subspan(length), wire_rest - length, state);
         }

@@ -119,6 +119,7 @@ struct DecodedPacket {
   std::uint8_t ip_proto = 0;       // protocol of the transport header (after IPv6 extensions)
   std::uint8_t ttl = 0;            // TTL or hop limit
   bool is_fragment = false;
+  bool later_fragment = false;     // a fragment at a non-zero offset: no transport header
   IpAddress src_ip;
   IpAddress dst_ip;
 

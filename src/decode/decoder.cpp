@@ -195,6 +195,7 @@ DecodeResult decode_packet(const PacketView& packet, const DecodeOptions& option
   out.ip_proto = 0;
   out.ttl = 0;
   out.is_fragment = false;
+  out.later_fragment = false;
   out.src_port = 0;
   out.dst_port = 0;
   out.ip_packet = {};

@@ -52,11 +52,16 @@ struct StreamState {
   std::uint32_t overlaps = 0;        // segments that overlapped held or delivered bytes
   std::uint32_t overlap_conflicts = 0;  // ... with different bytes than those first seen
   std::uint8_t flags = 0;
+  // ICMP and ICMPv6 flows only (their streams carry nothing else): the type and code of the
+  // first message from this side, valid when kIcmpSeen. In the padding after `flags`.
+  std::uint8_t icmp_type = 0;
+  std::uint8_t icmp_code = 0;
 
   static constexpr std::uint8_t kInitialized = 0x01;  // next_seq holds a real value
   static constexpr std::uint8_t kFinSeen = 0x02;
   static constexpr std::uint8_t kEnded = 0x04;        // end of stream reported to the consumer
   static constexpr std::uint8_t kMidstream = 0x08;    // started without a SYN
+  static constexpr std::uint8_t kIcmpSeen = 0x10;     // icmp_type and icmp_code are set
 };
 
 struct Flow {

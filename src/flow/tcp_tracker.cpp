@@ -48,4 +48,14 @@ TimeoutClass track_datagram(const Flow& flow) {
   return (flow.packets[0] && flow.packets[1]) ? TimeoutClass::kEstablished : TimeoutClass::kNew;
 }
 
+void track_icmp(Flow& flow, Direction direction, const DecodedPacket& packet) {
+  const auto icmp = static_cast<std::uint8_t>(packet.ip_version == 4 ? IpProto::kIcmp : IpProto::kIcmpV6);
+  if (packet.ip_proto != icmp || packet.later_fragment || packet.payload.size() < 2) return;
+  StreamState& side = flow.stream[static_cast<std::size_t>(direction)];
+  if ((side.flags & StreamState::kIcmpSeen) != 0) return;
+  side.icmp_type = std::to_integer<std::uint8_t>(packet.payload[0]);
+  side.icmp_code = std::to_integer<std::uint8_t>(packet.payload[1]);
+  side.flags |= StreamState::kIcmpSeen;
+}
+
 }  // namespace dicomsentry

@@ -9,6 +9,17 @@ namespace dicomsentry {
 
 namespace {
 
+bool is_icmp(const FlowKey& key) {
+  return key.ip_proto == static_cast<std::uint8_t>(IpProto::kIcmp) ||
+         key.ip_proto == static_cast<std::uint8_t>(IpProto::kIcmpV6);
+}
+
+// The first ICMP message's type and code from one side, if one was seen (see track_icmp).
+const StreamState* icmp_side(const Flow& flow, Direction side) {
+  const StreamState& s = flow.stream[static_cast<std::size_t>(side)];
+  return (s.flags & StreamState::kIcmpSeen) != 0 ? &s : nullptr;
+}
+
 std::string_view proto_name(std::uint8_t proto, fmt::memory_buffer& scratch) {
   switch (proto) {
     case 6:
@@ -45,22 +56,36 @@ CommunityId flow_community_id(const Flow& flow, std::uint16_t seed) {
     std::uint64_t flow_id = 0;
     std::uint16_t seed = 0;
     bool client_is_lo = false;
+    std::uint32_t icmp = 0;  // ICMP flows: the message hashed (it is set by the first one)
     CommunityId id;
   };
   constexpr std::size_t kSlots = 64;
   thread_local std::array<Cached, kSlots> cache;
   const FlowKey& key = flow.key;
-  const bool client_lo = flow.client_is_lo;
+  bool client_lo = flow.client_is_lo;
+  std::uint16_t client_port = client_lo ? key.lo_port : key.hi_port;
+  std::uint16_t server_port = client_lo ? key.hi_port : key.lo_port;
+  std::uint32_t icmp = 0;
+  if (is_icmp(key)) {
+    // The spec hashes ICMP type and code as the ports: those of the client's first message,
+    // or (when only the other side's was captured) that message from its sender's side.
+    const StreamState* client = icmp_side(flow, Direction::kToServer);
+    const StreamState* server = icmp_side(flow, Direction::kToClient);
+    if (client == nullptr && server != nullptr) client_lo = !client_lo;
+    const StreamState* first = client != nullptr ? client : server;
+    client_port = first != nullptr ? first->icmp_type : 0;
+    server_port = first != nullptr ? first->icmp_code : 0;
+    icmp = 0x10000u | (std::uint32_t{client_port} << 8) | server_port | (client == nullptr ? 0x20000u : 0);
+  }
   Cached& slot = cache[flow.flow_id % kSlots];
   if (slot.flow_id == flow.flow_id && slot.seed == seed && slot.client_is_lo == client_lo &&
-      slot.key == key && !slot.id.empty()) {
+      slot.icmp == icmp && slot.key == key && !slot.id.empty()) {
     return slot.id;
   }
   const CommunityId id = community_id_v1(key.ip_version, client_lo ? key.lo_ip : key.hi_ip,
                                          client_lo ? key.hi_ip : key.lo_ip, key.ip_proto,
-                                         client_lo ? key.lo_port : key.hi_port,
-                                         client_lo ? key.hi_port : key.lo_port, seed);
-  slot = Cached{key, flow.flow_id, seed, client_lo, id};
+                                         client_port, server_port, seed);
+  slot = Cached{key, flow.flow_id, seed, client_lo, icmp, id};
   return id;
 }
 
@@ -80,6 +105,18 @@ void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& co
   if (has_ports) json.key_value("dest_port", dport);
   fmt::memory_buffer scratch;  // inline storage: only an unnamed protocol number uses it
   json.key_value("proto", proto_name(key.ip_proto, scratch));
+  if (is_icmp(key)) {
+    // As Suricata writes ICMP flows: the source's first message, then the other side's.
+    const Direction src_side = src_is_client ? Direction::kToServer : Direction::kToClient;
+    if (const StreamState* s = icmp_side(flow, src_side)) {
+      json.key_value("icmp_type", s->icmp_type);
+      json.key_value("icmp_code", s->icmp_code);
+    }
+    if (const StreamState* s = icmp_side(flow, opposite(src_side))) {
+      json.key_value("response_icmp_type", s->icmp_type);
+      json.key_value("response_icmp_code", s->icmp_code);
+    }
+  }
   if (key.vlan_count > 0) {
     json.key("vlan");
     json.begin_array();

@@ -95,6 +95,7 @@ void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
                              decoded.payload_wire_length, ts);
     }
   } else {
+    track_icmp(flow, found.direction, decoded);
     flows_.set_timeout_class(flow, track_datagram(flow));
   }
 }

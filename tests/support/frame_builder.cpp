@@ -59,7 +59,12 @@ std::size_t tcp_options_size(const TcpOptions& o) {
   return n;
 }
 
+bool is_icmp(const FrameSpec& spec) {
+  return spec.transport == IpProto::kIcmp || spec.transport == IpProto::kIcmpV6;
+}
+
 std::size_t transport_header_size(const FrameSpec& spec) {
+  if (is_icmp(spec)) return 0;  // the message is the payload
   if (spec.transport == IpProto::kUdp) return kUdpHeader;
   return kTcpHeader + round_up4(tcp_options_size(spec.tcp.options) + spec.tcp_extra_options.size());
 }
@@ -190,6 +195,10 @@ void write_tcp_options(const TcpOptions& o, Writer& w) {
 }
 
 void write_transport(const FrameSpec& spec, Writer& w) {
+  if (is_icmp(spec)) {
+    w.bytes(spec.payload.data(), spec.payload.size());
+    return;
+  }
   w.be16(spec.src_port);
   w.be16(spec.dst_port);
   if (spec.transport == IpProto::kUdp) {
@@ -215,6 +224,8 @@ void write_transport(const FrameSpec& spec, Writer& w) {
 // Checksum over the pseudo header (RFC 793 / RFC 8200 section 8.1) and the transport bytes.
 std::uint16_t transport_checksum(const FrameSpec& spec, ByteView transport) {
   const std::size_t address = ip_address_size(spec);
+  // ICMP over IPv4 sums the message alone; ICMPv6, TCP and UDP add the pseudo header.
+  if (spec.transport == IpProto::kIcmp) return internet_checksum(transport, 0);
   std::uint32_t sum = ones_complement_sum(as_byte_view(spec.src_ip.bytes.data(), address));
   sum = ones_complement_sum(as_byte_view(spec.dst_ip.bytes.data(), address), sum);
   const auto length = static_cast<std::uint32_t>(transport.size());
@@ -250,10 +261,12 @@ void build_frame(const FrameSpec& spec, std::vector<std::byte>& out) {
   write_transport(spec, w);
   w.zeros(padded - frame_length);
 
+  if (is_icmp(spec) && transport_length < 4) return;  // no room for a checksum
+  if (is_icmp(spec)) store_be16(out.data() + transport_start + 2, 0);
   std::uint16_t checksum =
       transport_checksum(spec, ByteView(out.data() + transport_start, transport_length));
   if (spec.corrupt_transport_checksum) checksum ^= 0x5a5a;
-  const std::size_t checksum_at = spec.transport == IpProto::kUdp ? 6 : 16;
+  const std::size_t checksum_at = is_icmp(spec) ? 2 : spec.transport == IpProto::kUdp ? 6 : 16;
   store_be16(out.data() + transport_start + checksum_at, checksum);
 }
 

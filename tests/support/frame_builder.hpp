@@ -58,7 +58,9 @@ struct FrameSpec {
   std::uint32_t ipv6_flow_label = 0;
   std::span<const Ipv6Extension> ipv6_extensions;
 
-  IpProto transport = IpProto::kTcp;    // kTcp or kUdp
+  // kTcp, kUdp, or kIcmp / kIcmpV6: then `payload` is the whole ICMP message (type, code,
+  // checksum, body; at least 4 bytes for its checksum to be filled in) and the ports unused.
+  IpProto transport = IpProto::kTcp;
   std::uint16_t src_port = 0;
   std::uint16_t dst_port = 0;
   TcpHeader tcp;                        // seq, ack, flags, window and the options to emit

@@ -86,6 +86,7 @@ TEST(DecoderIpv4Test, FirstFragmentDecodesTcpAndIsFlagged) {
   const auto d = decode(frame, LinkType::kEthernet, /*validate_checksums=*/true);
   ASSERT_EQ(d.result, DecodeResult::kTcp);
   EXPECT_TRUE(d.out.is_fragment);
+  EXPECT_FALSE(d.out.later_fragment);
   EXPECT_EQ(d.out.dst_port, 104);
   EXPECT_EQ(d.out.payload.size(), 8u);
   EXPECT_EQ(fragment_anomalies(d.counters, DecodeReason::kIpv4Fragment), 1u);
@@ -99,6 +100,7 @@ TEST(DecoderIpv4Test, NonFirstFragmentIsOtherIpWithEndpoints) {
   const auto d = decode(frame);
   ASSERT_EQ(d.result, DecodeResult::kOtherIp);
   EXPECT_TRUE(d.out.is_fragment);
+  EXPECT_TRUE(d.out.later_fragment);
   EXPECT_EQ(d.out.ip_proto, 6);
   EXPECT_EQ(d.out.src_ip.bytes[3], 1);
   EXPECT_EQ(d.out.src_port, 0);
@@ -162,6 +164,7 @@ TEST(DecoderIpv6Test, FirstFragmentDecodesUdp) {
   const auto d = decode(frame);
   ASSERT_EQ(d.result, DecodeResult::kUdp);
   EXPECT_TRUE(d.out.is_fragment);
+  EXPECT_FALSE(d.out.later_fragment);
   EXPECT_EQ(d.out.dst_port, 53);
   EXPECT_EQ(d.out.payload.size(), 16u);
   EXPECT_EQ(fragment_anomalies(d.counters, DecodeReason::kIpv6Fragment), 1u);
@@ -174,6 +177,7 @@ TEST(DecoderIpv6Test, NonFirstFragmentIsOtherIp) {
   const auto d = decode(frame);
   ASSERT_EQ(d.result, DecodeResult::kOtherIp);
   EXPECT_TRUE(d.out.is_fragment);
+  EXPECT_TRUE(d.out.later_fragment);
   EXPECT_EQ(d.out.ip_proto, 17);
   EXPECT_EQ(d.out.payload.size(), 24u);
   EXPECT_EQ(d.out.payload_wire_length, 24u);

@@ -1,5 +1,6 @@
-// The EVE flow header's endpoint text: IPv4 is formatted by hand (no sprintf), so every octet
-// width, both ends of the range and IPv6 (still inet_ntop) are checked against the exact text.
+// The EVE flow header's endpoint text (format_ip, by hand: no sprintf): every octet width,
+// both ends of the range and IPv6 are checked against the exact text; format_ip's own test
+// compares it with inet_ntop over every group pattern.
 #include "output/eve_flow_header.hpp"
 
 #include <gtest/gtest.h>
