@@ -126,6 +126,7 @@ DecodeResult decode_ipv4(ByteView bytes, DecodeState& state) {
   const std::uint16_t fragment = load_be16(p + 6);
   if ((fragment & (kIpv4MoreFragments | kIpv4OffsetMask)) != 0) {
     out.is_fragment = true;
+    out.fragment_id = load_be16(p + 4);
     note_anomaly(state, DecodeReason::kIpv4Fragment);
     if ((fragment & kIpv4OffsetMask) != 0) {  // no transport header here; not reassembled
       out.later_fragment = true;
@@ -210,6 +211,7 @@ DecodeResult decode_ipv6(ByteView bytes, DecodeState& state) {
       // RFC 6946: an "atomic" fragment (offset 0, no more fragments) is a whole packet.
       if (offset != 0 || more) {
         out.is_fragment = true;
+        out.fragment_id = load_be32(h + 4);
         note_anomaly(state, DecodeReason::kIpv6Fragment);
         if (offset != 0) {  // no transport header here; not reassembled
           out.later_fragment = true;

@@ -120,6 +120,7 @@ struct DecodedPacket {
   std::uint8_t ttl = 0;            // TTL or hop limit
   bool is_fragment = false;
   bool later_fragment = false;     // a fragment at a non-zero offset: no transport header
+  std::uint32_t fragment_id = 0;   // when is_fragment: IPv4 Identification, IPv6 fragment header's
   IpAddress src_ip;
   IpAddress dst_ip;
 

@@ -196,6 +196,7 @@ DecodeResult decode_packet(const PacketView& packet, const DecodeOptions& option
   out.ttl = 0;
   out.is_fragment = false;
   out.later_fragment = false;
+  out.fragment_id = 0;
   out.src_port = 0;
   out.dst_port = 0;
   out.ip_packet = {};
@@ -246,6 +247,8 @@ DecodeCounters& DecodeCounters::operator+=(const DecodeCounters& other) {
   other_ip += other.other_ip;
   not_ip += other.not_ip;
   malformed += other.malformed;
+  fragments_attributed += other.fragments_attributed;
+  fragments_unattributed += other.fragments_unattributed;
   return *this;
 }
 

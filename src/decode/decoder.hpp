@@ -51,6 +51,10 @@ struct DecodeCounters {
   std::uint64_t other_ip = 0;
   std::uint64_t not_ip = 0;
   std::uint64_t malformed = 0;
+  // Later fragments (no transport header) of TCP and UDP: counted in the flow of their first
+  // fragment, or in no flow when it was not seen. Counted by the pipeline (FragmentBook).
+  std::uint64_t fragments_attributed = 0;
+  std::uint64_t fragments_unattributed = 0;
 
   DecodeCounters& operator+=(const DecodeCounters& other);
 };

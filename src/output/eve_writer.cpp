@@ -137,6 +137,8 @@ void EveWriter::write_stats(const StatsSnapshot& stats) {
   json.key_value("not_ip", d.not_ip);
   json.key_value("invalid", d.malformed);
   json.key_value("snaplen_cut", d.snaplen_cut);
+  json.key_value("fragments_attributed", d.fragments_attributed);
+  json.key_value("fragments_unattributed", d.fragments_unattributed);
   json.key("invalid_by_reason");
   json.begin_object();
   for (std::size_t i = 0; i < kDecodeReasonCount; ++i) {

@@ -19,6 +19,15 @@ Pipeline::~Pipeline() {
   flows_.for_each_active([this](Flow& flow) { reassembler_.release(flow); });
 }
 
+bool Pipeline::attribute_fragment_slow(DecodedPacket& packet, TimestampNs ts) {
+  switch (fragments_.attribute(packet, ts)) {
+    case FragmentVerdict::kKeyed: return true;
+    case FragmentVerdict::kAttributed: ++decode_counters_.fragments_attributed; return true;
+    case FragmentVerdict::kUnattributed: ++decode_counters_.fragments_unattributed; return false;
+  }
+  return true;
+}
+
 void Pipeline::advance_clock(TimestampNs ts) {
   // The clock never runs backwards: pcapng interfaces and SPAN ports interleave slightly.
   if (schedule_.advance(ts) && !config_.expiry_by_caller) flows_.expire(schedule_.clock());
@@ -41,7 +50,9 @@ void Pipeline::process_batch(std::span<const PacketView> packets) {
     for (std::size_t i = 0; i < n; ++i) {
       const DecodeResult result =
           decode_packet(packets[i], config_.decode, decoded_[i], decode_counters_);
-      if (result == DecodeResult::kMalformed || result == DecodeResult::kNotIp) continue;
+      has_flow_[i] = result != DecodeResult::kMalformed && result != DecodeResult::kNotIp &&
+                     attribute_fragment(decoded_[i], packets[i].timestamp_ns);
+      if (!has_flow_[i]) continue;
       keyed_[i] = make_flow_key(decoded_[i]);
       hash_[i] = hash_flow_key(keyed_[i].key);
       flows_.prefetch_bucket(hash_[i]);
@@ -52,13 +63,11 @@ void Pipeline::process_batch(std::span<const PacketView> packets) {
       }
     }
     for (std::size_t i = 0; i < n; ++i) {
-      if (decoded_[i].result != DecodeResult::kMalformed && decoded_[i].result != DecodeResult::kNotIp) {
-        flows_.prefetch_flow(hash_[i]);
-      }
+      if (has_flow_[i]) flows_.prefetch_flow(hash_[i]);
     }
     // Only packets with payload reach the application layer: prefetch its state for them.
     for (std::size_t i = 0; i < n; ++i) {
-      if (decoded_[i].result == DecodeResult::kTcp && !decoded_[i].payload.empty()) {
+      if (has_flow_[i] && decoded_[i].result == DecodeResult::kTcp && !decoded_[i].payload.empty()) {
         flows_.prefetch_app_state(hash_[i], kAppStateLines);
       }
     }
@@ -72,7 +81,7 @@ void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
   advance_clock(ts);
   const DecodedPacket& decoded = decoded_[slot];
   const DecodeResult result = decoded.result;
-  if (result == DecodeResult::kMalformed || result == DecodeResult::kNotIp) return;
+  if (!has_flow_[slot]) return;
 
   // Looked up now, not during decoding: earlier packets of the batch may have created or
   // ended flows, and the hash is all that carries over.
@@ -83,6 +92,9 @@ void Pipeline::process_decoded(const PacketView& packet, std::size_t slot) {
   const auto d = static_cast<std::size_t>(found.direction);
   ++flow.packets[d];
   flow.bytes[d] += packet.bytes.size();
+  // A later fragment is counted in its flow; it has no header to track and, not reassembled,
+  // no bytes for the stream (the first fragment's incomplete payload left a gap there).
+  if (decoded.later_fragment) return;
 
   if (result == DecodeResult::kTcp) {
     const TimeoutClass cls =

@@ -7,6 +7,7 @@
 
 #include "decode/decoder.hpp"
 #include "flow/flow_table.hpp"
+#include "flow/fragment_book.hpp"
 #include "flow/mac_book.hpp"
 #include "flow/tcp_tracker.hpp"
 #include "reassembly/tcp_reassembler.hpp"
@@ -101,6 +102,11 @@ class Pipeline final : public FlowEndHandler {
   void on_flow_end(Flow& flow) override;
   void process_decoded(const PacketView& packet, std::size_t slot);
   void advance_clock(TimestampNs ts);
+  // False for a later TCP/UDP fragment whose first was not seen: it has no flow to count in.
+  bool attribute_fragment(DecodedPacket& packet, TimestampNs ts) {
+    return !packet.is_fragment || attribute_fragment_slow(packet, ts);
+  }
+  bool attribute_fragment_slow(DecodedPacket& packet, TimestampNs ts);
 
   // Cache lines of a flow's application state touched by nearly every payload packet (the
   // DICOM session's framing, time, PDU counts and per-direction message state: about 430
@@ -114,8 +120,10 @@ class Pipeline final : public FlowEndHandler {
   std::array<DecodedPacket, kBatch> decoded_;
   std::array<KeyedPacket, kBatch> keyed_;
   std::array<std::uint64_t, kBatch> hash_;
+  std::array<bool, kBatch> has_flow_{};  // decoded as IP, and not a fragment without its first
   TcpReassembler reassembler_;
   MacBook mac_book_;
+  FragmentBook fragments_;
   FlowTable flows_;
   ExpirySchedule schedule_;  // the clock (latest packet time) and when timeouts are checked
 };

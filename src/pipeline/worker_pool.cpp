@@ -40,7 +40,11 @@ void WorkerPool::process_batch(std::span<const PacketView> packets) {
     // Packets without a flow (not IP, malformed) go to worker 0, which counts them.
     unsigned target = 0;
     const DecodeResult result = decode_packet(packet, decode_, decoded_, scratch_counters_);
-    if (result != DecodeResult::kMalformed && result != DecodeResult::kNotIp) {
+    // A later fragment goes where its first fragment went (its ports are that flow's); one
+    // without its first goes to worker 0, which counts it.
+    if (result != DecodeResult::kMalformed && result != DecodeResult::kNotIp &&
+        (!decoded_.is_fragment ||
+         fragments_.attribute(decoded_, packet.timestamp_ns) != FragmentVerdict::kUnattributed)) {
       target = shard(hash_flow_key(make_flow_key(decoded_).key), n);
     }
     Worker& worker = *workers_[target];

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "decode/decoder.hpp"
+#include "flow/fragment_book.hpp"
 #include "output/prometheus_text.hpp"
 #include "pipeline/packet_processor.hpp"
 #include "pipeline/packet_ring.hpp"
@@ -82,6 +83,7 @@ class WorkerPool final : public PacketProcessor {
   DecodeOptions decode_;
   DecodeCounters scratch_counters_;  // the ingest's decoding is for sharding only
   DecodedPacket decoded_;
+  FragmentBook fragments_;  // as each worker's: later fragments follow their first fragment
   ExpirySchedule schedule_;
   bool finished_ = false;
 };

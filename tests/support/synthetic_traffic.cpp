@@ -392,6 +392,40 @@ std::vector<const Frame*> interleave(const std::vector<SyntheticFlow>& flows) {
   return order;
 }
 
+std::vector<Frame> fragment_ipv4(const Frame& frame, std::size_t first_bytes, std::uint16_t id) {
+  constexpr std::size_t kEthernet = 14;
+  const std::vector<std::byte>& b = frame.bytes;
+  if (b.size() < kEthernet + 20 || b[12] != std::byte{0x08} || b[13] != std::byte{0x00}) return {frame};
+  const std::size_t header = (std::to_integer<std::size_t>(b[kEthernet]) & 0x0f) * 4;
+  const std::size_t total = (std::to_integer<std::size_t>(b[kEthernet + 2]) << 8) |
+                            std::to_integer<std::size_t>(b[kEthernet + 3]);
+  const std::size_t payload = total - header;
+  const std::size_t first = std::max<std::size_t>(8, first_bytes / 8 * 8);
+  if (total > b.size() - kEthernet || header < 20 || payload <= first) return {frame};
+  auto piece = [&](std::size_t from, std::size_t length, bool more, TimestampNs ts) {
+    Frame f;
+    f.ts = ts;
+    f.bytes.assign(b.begin(), b.begin() + static_cast<std::ptrdiff_t>(kEthernet + header));
+    const auto start = b.begin() + static_cast<std::ptrdiff_t>(kEthernet + header + from);
+    f.bytes.insert(f.bytes.end(), start, start + static_cast<std::ptrdiff_t>(length));
+    std::byte* ip = f.bytes.data() + kEthernet;
+    const std::size_t ip_length = header + length;
+    const std::uint16_t flags_offset = static_cast<std::uint16_t>((more ? 0x2000 : 0) | (from / 8));
+    ip[2] = static_cast<std::byte>(ip_length >> 8);
+    ip[3] = static_cast<std::byte>(ip_length);
+    ip[4] = static_cast<std::byte>(id >> 8);
+    ip[5] = static_cast<std::byte>(id);
+    ip[6] = static_cast<std::byte>(flags_offset >> 8);
+    ip[7] = static_cast<std::byte>(flags_offset);
+    ip[10] = ip[11] = std::byte{0};
+    const std::uint16_t checksum = internet_checksum(ByteView(ip, header));
+    ip[10] = static_cast<std::byte>(checksum >> 8);
+    ip[11] = static_cast<std::byte>(checksum);
+    return f;
+  };
+  return {piece(0, first, true, frame.ts), piece(first, payload - first, false, frame.ts + 1)};
+}
+
 bool write_pcap(const std::string& path, const std::vector<SyntheticFlow>& flows,
                 std::string* error) {
   std::string message;

@@ -141,6 +141,12 @@ SyntheticFlow drop_first_frames(const SyntheticFlow& flow, std::size_t k);
 // All frames of several flows in timestamp order (ties: earlier flow first).
 std::vector<const Frame*> interleave(const std::vector<SyntheticFlow>& flows);
 
+// Splits an untagged Ethernet IPv4 frame into two IP fragments with identification `id`: the
+// first carries `first_bytes` of the IP payload (rounded down to a multiple of 8, at least 8),
+// the second the rest. Frames too short to split come back whole, as the only element.
+// Fragments are what the sensor does not reassemble: for tests of how they are counted.
+std::vector<Frame> fragment_ipv4(const Frame& frame, std::size_t first_bytes, std::uint16_t id);
+
 // Writes the interleaved flows as an Ethernet pcap (nanosecond timestamps). Returns false and
 // fills `error` if the file cannot be written.
 bool write_pcap(const std::string& path, const std::vector<SyntheticFlow>& flows,

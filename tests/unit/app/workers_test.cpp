@@ -241,3 +241,74 @@ TEST(Workers, DistinctMacsGiveTheSameInventory) {
 }
 
 }  // namespace
+
+// IP fragments: a later fragment carries no ports, so the ingest thread must send it where its
+// first fragment went, and each worker count it in that flow. 24 associations, each with every
+// third client data segment fragmented (its own IP identification); every fifth such segment
+// lost its first fragment.
+TEST(Workers, LaterFragmentsFollowTheirFirstFragment) {
+  using namespace dicomsentry;
+  using namespace dicomsentry::synth;
+  std::vector<SyntheticFlow> flows;
+  std::uint16_t id = 1;  // the next fragmented segment's IP identification
+  std::size_t attributed = 0;
+  std::size_t unattributed = 0;
+  for (int i = 0; i < 24; ++i) {
+    AssociateRqSpec rq;
+    rq.calling_ae = fmt::format("MOD{:02}", i);
+    rq.called_ae = "PACS";
+    rq.contexts = {{1, std::string(uids::kCtImageStorage), {std::string(uids::kExplicitLittleEndian)}}};
+    DicomConversation c(rq, accept_all(rq));
+    ImageSpec image;
+    image.rows = 32;
+    image.columns = 96 + i;
+    image.sop_instance_uid = fmt::format("1.2.826.0.1.3680043.9.7433.2.{}", i + 1);
+    c.store(1, 1, image).release();
+    FlowSpec spec;
+    spec.client_ip = ipv4_address(10, 5, 0, static_cast<std::uint8_t>(1 + i % 6));
+    spec.server_ip = ipv4_address(10, 6, 0, 1);
+    spec.client_port = static_cast<std::uint16_t>(42000 + i);
+    spec.start_time += static_cast<TimestampNs>(i) * 50'000'000;
+    SyntheticFlow flow = make_flow(c.flow_spec(spec));
+    SyntheticFlow split;
+    int data_segments = 0;
+    for (std::size_t f = 0; f < flow.frames.size(); ++f) {
+      const bool client_data = flow.info[f].direction == Direction::kClientToServer &&
+                               flow.info[f].kind == SegmentKind::kData;
+      if (client_data && ++data_segments % 3 == 0) {
+        std::vector<Frame> pieces = fragment_ipv4(flow.frames[f], 512, id++);
+        ASSERT_EQ(pieces.size(), 2u);
+        if (id % 5 == 0) {
+          pieces.erase(pieces.begin());
+          ++unattributed;
+        } else {
+          ++attributed;
+        }
+        for (Frame& piece : pieces) split.frames.push_back(std::move(piece));
+        continue;
+      }
+      split.frames.push_back(flow.frames[f]);
+    }
+    flows.push_back(std::move(split));
+  }
+  ASSERT_GT(unattributed, 0u);
+  const fs::path path = fs::temp_directory_path() / fmt::format("ds_workers_frag_{}.pcap", ::getpid());
+  std::string error;
+  ASSERT_TRUE(write_pcap(path.string(), flows, &error)) << error;
+  const RunOutput one = run_with_workers(path.string(), 1);
+  bool found = false;
+  std::size_t port_zero_flows = 0;
+  for (const std::string& line : one.events) {
+    const json e = json::parse(line);
+    if (e["event_type"] == "flow" && (!e.contains("src_port") || e["src_port"] == 0)) ++port_zero_flows;
+    if (e["event_type"] != "stats") continue;
+    found = true;
+    EXPECT_EQ(e["stats"]["decoder"]["fragments_attributed"], attributed);
+    EXPECT_EQ(e["stats"]["decoder"]["fragments_unattributed"], unattributed);
+    EXPECT_EQ(e["stats"]["flow"]["created"], 24);
+  }
+  EXPECT_TRUE(found);
+  EXPECT_EQ(port_zero_flows, 0u);
+  expect_same_with_workers(path.string());
+  fs::remove(path);
+}

@@ -87,6 +87,7 @@ TEST(DecoderIpv4Test, FirstFragmentDecodesTcpAndIsFlagged) {
   ASSERT_EQ(d.result, DecodeResult::kTcp);
   EXPECT_TRUE(d.out.is_fragment);
   EXPECT_FALSE(d.out.later_fragment);
+  EXPECT_EQ(d.out.fragment_id, 0x1234u);  // test::ipv4's identification
   EXPECT_EQ(d.out.dst_port, 104);
   EXPECT_EQ(d.out.payload.size(), 8u);
   EXPECT_EQ(fragment_anomalies(d.counters, DecodeReason::kIpv4Fragment), 1u);
@@ -101,6 +102,7 @@ TEST(DecoderIpv4Test, NonFirstFragmentIsOtherIpWithEndpoints) {
   ASSERT_EQ(d.result, DecodeResult::kOtherIp);
   EXPECT_TRUE(d.out.is_fragment);
   EXPECT_TRUE(d.out.later_fragment);
+  EXPECT_EQ(d.out.fragment_id, 0x1234u);
   EXPECT_EQ(d.out.ip_proto, 6);
   EXPECT_EQ(d.out.src_ip.bytes[3], 1);
   EXPECT_EQ(d.out.src_port, 0);
@@ -165,6 +167,7 @@ TEST(DecoderIpv6Test, FirstFragmentDecodesUdp) {
   ASSERT_EQ(d.result, DecodeResult::kUdp);
   EXPECT_TRUE(d.out.is_fragment);
   EXPECT_FALSE(d.out.later_fragment);
+  EXPECT_EQ(d.out.fragment_id, 0xdeadbeefu);  // test::ipv6_fragment's identification
   EXPECT_EQ(d.out.dst_port, 53);
   EXPECT_EQ(d.out.payload.size(), 16u);
   EXPECT_EQ(fragment_anomalies(d.counters, DecodeReason::kIpv6Fragment), 1u);
@@ -178,6 +181,7 @@ TEST(DecoderIpv6Test, NonFirstFragmentIsOtherIp) {
   ASSERT_EQ(d.result, DecodeResult::kOtherIp);
   EXPECT_TRUE(d.out.is_fragment);
   EXPECT_TRUE(d.out.later_fragment);
+  EXPECT_EQ(d.out.fragment_id, 0xdeadbeefu);
   EXPECT_EQ(d.out.ip_proto, 17);
   EXPECT_EQ(d.out.payload.size(), 24u);
   EXPECT_EQ(d.out.payload_wire_length, 24u);
