@@ -42,8 +42,8 @@ std::string_view proto_name(std::uint8_t proto, fmt::memory_buffer& scratch) {
 void begin_eve_record(JsonWriter& json, EveTimestampFormatter& timestamps, TimestampNs ts,
                       std::string_view event_type) {
   json.begin_object();
-  json.key_value("timestamp", timestamps.format(ts));
-  json.key_value("event_type", event_type);
+  json.key_plain_value("timestamp", timestamps.format(ts));
+  json.key_plain_value("event_type", event_type);
 }
 
 CommunityId flow_community_id(const Flow& flow, std::uint16_t seed) {
@@ -98,13 +98,13 @@ void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& co
   const std::uint16_t sport = src_lo ? key.lo_port : key.hi_port;
   const std::uint16_t dport = src_lo ? key.hi_port : key.lo_port;
   json.key_value("flow_id", flow.flow_id);
-  json.key_value("src_ip", format_ip(key.ip_version, src).view());
+  json.key_plain_value("src_ip", format_ip(key.ip_version, src).view());
   const bool has_ports = key.ip_proto == 6 || key.ip_proto == 17;
   if (has_ports) json.key_value("src_port", sport);
-  json.key_value("dest_ip", format_ip(key.ip_version, dst).view());
+  json.key_plain_value("dest_ip", format_ip(key.ip_version, dst).view());
   if (has_ports) json.key_value("dest_port", dport);
   fmt::memory_buffer scratch;  // inline storage: only an unnamed protocol number uses it
-  json.key_value("proto", proto_name(key.ip_proto, scratch));
+  json.key_plain_value("proto", proto_name(key.ip_proto, scratch));
   if (is_icmp(key)) {
     // As Suricata writes ICMP flows: the source's first message, then the other side's.
     const Direction src_side = src_is_client ? Direction::kToServer : Direction::kToClient;
@@ -125,8 +125,8 @@ void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& co
     }
     json.end_array();
   }
-  if (!community_id.empty()) json.key_value("community_id", community_id.view());
-  if (!app_proto.empty()) json.key_value("app_proto", app_proto);
+  if (!community_id.empty()) json.key_plain_value("community_id", community_id.view());
+  if (!app_proto.empty()) json.key_plain_value("app_proto", app_proto);
 }
 
 }  // namespace dicomsentry

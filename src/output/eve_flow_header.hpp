@@ -12,18 +12,18 @@
 
 namespace dicomsentry {
 
-// Opens the record: `{"timestamp":...,"event_type":...`.
+// Opens the record: `{"timestamp":...,"event_type":...`. `event_type` is copied unescaped
+// (JsonWriter::key_plain_value): a name of the program's own, never text from the wire.
 void begin_eve_record(JsonWriter& json, EveTimestampFormatter& timestamps, TimestampNs ts,
                       std::string_view event_type);
 
-// The flow's Community ID (the same for both directions). Costs a SHA-1 and, with OpenSSL 3,
-// a small allocation: callers that write several records per flow cache it.
-// The flow's Community ID (client first). Recent flows' IDs are kept per thread, so calling it
-// for every event of a flow costs one SHA-1 per flow.
+// The flow's Community ID (client first; the same for both directions). Recent flows' IDs are
+// kept per thread, so calling it for every event of a flow costs one SHA-1 per flow.
 CommunityId flow_community_id(const Flow& flow, std::uint16_t seed);
 
 // flow_id, src_ip, src_port, dest_ip, dest_port, proto, vlan (when tagged), community_id
-// (when computable) and app_proto (when not empty). `src_is_client`: the client is the source,
+// (when computable) and app_proto (when not empty; a protocol name, copied unescaped like every
+// field of the header). `src_is_client`: the client is the source,
 // as in `flow` and the application events; false puts the server first (an `anomaly` in bytes
 // the server sent).
 void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& community_id,

@@ -1,6 +1,7 @@
 // Allocation-free (in steady state) JSON builder that appends one document to a fmt::memory_buffer.
 #pragma once
 
+#include <cassert>
 #include <concepts>
 #include <cstddef>
 #include <cstdint>
@@ -83,6 +84,36 @@ class JsonWriter {
     commit(p);
   }
   void dynamic_key(std::string_view name) { write_string(name, true); }
+
+  // A key and a string value the caller knows needs no escaping: printable ASCII without '"'
+  // or '\\' (addresses, timestamps, Community IDs, names from the program's own tables). Both
+  // are copied with one reservation, where value() scans the string for escapes; debug builds
+  // check the promise.
+  [[gnu::always_inline]] void key_plain_value(JsonKey name, std::string_view value) {
+    assert(is_plain(value));
+    const std::string_view text = name.view();
+    const bool comma = needs_comma();
+    char* p = reserve(text.size() + value.size() + 6);  // comma, four quotes, colon
+    *p = ',';
+    p += comma ? 1 : 0;
+    *p++ = '"';
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+    *p++ = '"';
+    *p++ = ':';
+    *p++ = '"';
+    std::memcpy(p, value.data(), value.size());
+    p += value.size();
+    *p++ = '"';
+    commit(p);
+  }
+  static bool is_plain(std::string_view s) {
+    for (const char c : s) {
+      const auto byte = static_cast<unsigned char>(c);
+      if (byte < 0x20 || byte >= 0x7f || c == '"' || c == '\\') return false;
+    }
+    return true;
+  }
 
   void value(std::string_view s) { write_string(s, false); }
   // Without this a string literal would pick the bool overload.

@@ -240,6 +240,39 @@ TEST(JsonWriter, BoolNullAndCommas) {
   EXPECT_TRUE(w.complete());
 }
 
+// key_plain_value writes what key + value would for a string that needs no escaping, with
+// commas placed alike; is_plain draws the line key_plain_value's callers must stay inside.
+TEST(JsonWriter, PlainValueEqualsEscapedValueForPlainStrings) {
+  fmt::memory_buffer plain_buf;
+  fmt::memory_buffer escaped_buf;
+  JsonWriter plain(plain_buf);
+  JsonWriter escaped(escaped_buf);
+  const std::string_view values[] = {"", "10.0.0.1", "2026-11-28T13:00:56.485931+0000",
+                                     "1:EkMKNC+5BO/9HirmZaWFazM9opE=", " ~!#$%&'()*+,-./:;<=>?@[]^_`{|}"};
+  plain.begin_object();
+  escaped.begin_object();
+  for (const std::string_view v : values) {
+    ASSERT_TRUE(JsonWriter::is_plain(v)) << v;
+    plain.key_plain_value("k", v);
+    escaped.key_value("k", v);
+  }
+  plain.key("nested");
+  escaped.key("nested");
+  plain.begin_object();
+  escaped.begin_object();
+  plain.key_plain_value("a", "b");
+  escaped.key_value("a", "b");
+  plain.end_object();
+  escaped.end_object();
+  plain.end_object();
+  escaped.end_object();
+  EXPECT_EQ(plain.view(), escaped.view());
+  EXPECT_TRUE(plain.complete());
+  for (const std::string_view bad : {"a\"b", "back\\slash", "tab\t", "\x7f", "caf\xc3\xa9"}) {
+    EXPECT_FALSE(JsonWriter::is_plain(bad)) << bad;
+  }
+}
+
 TEST(JsonWriter, EmptyContainers) {
   fmt::memory_buffer buf;
   JsonWriter w(buf);
