@@ -7,6 +7,8 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -32,12 +34,17 @@ std::multiset<std::string> file_lines(const fs::path& path) {
   return lines;
 }
 
-// Every datagram waiting on `fd` (up to 1 s of silence after the last one).
-std::vector<std::string> drain(int fd) {
+// Every datagram sent to `fd` until the sender is `done` and nothing more waits (or 90 s):
+// a fixed silence would end early when a loaded machine delays the run's start.
+std::vector<std::string> drain(int fd, const std::atomic<bool>& done) {
   std::vector<std::string> out;
-  for (int i = 0; i < 10000; ++i) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(90);
+  for (int i = 0; i < 100000 && std::chrono::steady_clock::now() < deadline; ++i) {
     pollfd p{fd, POLLIN, 0};
-    if (::poll(&p, 1, 1000) <= 0) break;
+    if (::poll(&p, 1, 200) <= 0) {
+      if (done.load()) break;
+      continue;
+    }
     char buf[65536];
     const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
     if (n <= 0) break;
@@ -99,9 +106,11 @@ TEST(OutputsCli, SyslogAndUnixStreamGetTheLinesOfTheFile) {
   // Read while the run writes: a Unix datagram socket queues only a few datagrams.
   std::vector<std::string> syslog;
   std::string stream;
-  std::thread syslog_reader([&] { syslog = drain(udp); });
+  std::atomic<bool> run_done{false};
+  std::thread syslog_reader([&] { syslog = drain(udp, run_done); });
   std::thread unix_reader([&] { stream = read_stream(unix_fd); });
   const int status = std::system(command.c_str());
+  run_done = true;
   syslog_reader.join();
   unix_reader.join();
   ASSERT_EQ(status, 0) << command;
