@@ -7,20 +7,14 @@
 #include <gtest/gtest.h>
 
 #include "pipeline/pipeline.hpp"
+#include "null_consumer.hpp"
 
 namespace dicomsentry {
 namespace {
 
 constexpr TimestampNs kSecond = 1'000'000'000;
 
-class NullConsumer final : public StreamConsumer {
- public:
-  Consumed on_data(const StreamContext&, ByteView data) override {
-    return {static_cast<std::uint32_t>(data.size()), 0};
-  }
-  void on_gap(const StreamContext&, std::uint64_t) override {}
-  void on_end(const StreamContext&) override {}
-};
+using test::NullConsumer;
 
 class EndedFlows final : public FlowEndHandler {
  public:

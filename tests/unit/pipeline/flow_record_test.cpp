@@ -22,6 +22,7 @@
 #include "output/eve_sink.hpp"
 #include "output/eve_writer.hpp"
 #include "pipeline/pipeline.hpp"
+#include "null_consumer.hpp"
 
 namespace dicomsentry {
 namespace {
@@ -31,14 +32,7 @@ using json = nlohmann::json;
 
 constexpr TimestampNs kSecond = 1'000'000'000;
 
-class NullConsumer final : public StreamConsumer {
- public:
-  Consumed on_data(const StreamContext&, ByteView data) override {
-    return {static_cast<std::uint32_t>(data.size()), 0};
-  }
-  void on_gap(const StreamContext&, std::uint64_t) override {}
-  void on_end(const StreamContext&) override {}
-};
+using test::NullConsumer;
 
 std::vector<std::byte> bytes(std::initializer_list<unsigned> values) {
   std::vector<std::byte> out;
