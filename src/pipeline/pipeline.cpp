@@ -62,16 +62,25 @@ void Pipeline::process_batch(std::span<const PacketView> packets) {
         mac_book_.prefetch(decoded_[i]);
       }
     }
-    for (std::size_t i = 0; i < n; ++i) {
+    // Then a rolling distance: the flow record kFlowAhead packets ahead, the application
+    // state (read from that record) kAppAhead ahead. Issuing every hint of the batch at once
+    // asked for some 170 lines, more than the core tracks, and the excess was dropped.
+    auto prefetch_flow = [&](std::size_t i) {
       if (has_flow_[i]) flows_.prefetch_flow(hash_[i]);
-    }
+    };
     // Only packets with payload reach the application layer: prefetch its state for them.
-    for (std::size_t i = 0; i < n; ++i) {
+    auto prefetch_app = [&](std::size_t i) {
       if (has_flow_[i] && decoded_[i].result == DecodeResult::kTcp && !decoded_[i].payload.empty()) {
         flows_.prefetch_app_state(hash_[i], kAppStateLines);
       }
+    };
+    for (std::size_t i = 0; i < std::min(n, kFlowAhead); ++i) prefetch_flow(i);
+    for (std::size_t i = 0; i < std::min(n, kAppAhead); ++i) prefetch_app(i);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (i + kFlowAhead < n) prefetch_flow(i + kFlowAhead);
+      if (i + kAppAhead < n) prefetch_app(i + kAppAhead);
+      process_decoded(packets[i], i);
     }
-    for (std::size_t i = 0; i < n; ++i) process_decoded(packets[i], i);
     packets = packets.subspan(n);
   }
 }

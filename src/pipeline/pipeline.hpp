@@ -112,6 +112,9 @@ class Pipeline final : public FlowEndHandler {
   // DICOM session's framing, time, PDU counts and per-direction message state: about 430
   // bytes from the session's start, see association.hpp).
   static constexpr int kAppStateLines = 7;
+  // Prefetch distances in packets (see process_batch).
+  static constexpr std::size_t kFlowAhead = 4;
+  static constexpr std::size_t kAppAhead = 2;
 
   PipelineConfig config_;
   FlowEndHandler* flow_records_;
