@@ -1,8 +1,11 @@
 // WorkerPool: sharding on the ingest thread, the worker loop, and counters across threads.
 #include "pipeline/worker_pool.hpp"
 
+#include <pthread.h>
+
 #include <array>
 #include <chrono>
+#include <cstdio>
 
 #include "dicomsentry/counters.hpp"
 #include "flow/flow_key.hpp"
@@ -98,6 +101,11 @@ void WorkerPool::finish() {
 }
 
 void WorkerPool::run_worker(unsigned index) {
+  // "ds-worker-N" in top -H, ps -L and perf, as Suricata names its worker threads; the
+  // ingest thread keeps the program's name (renaming it would rename the process).
+  std::array<char, 16> name{};  // the kernel's limit, with the terminating NUL
+  std::snprintf(name.data(), name.size(), "ds-worker-%u", index);
+  pthread_setname_np(pthread_self(), name.data());
   Worker& worker = *workers_[index];
   WorkerStack& stack = *stacks_[index];
   Pipeline& pipeline = stack.pipeline();

@@ -306,6 +306,18 @@ TEST_F(LiveControl, MetricsEndpointAnswersScrapesWhileCapturing) {
   EXPECT_EQ(std::string(reply, 12), "HTTP/1.1 400");
   // Capture carried on: a third echo after the bad requests is counted too.
   EXPECT_EQ(std::system(echo.c_str()), 0);
+  // The workers carry their names for top -H, ps -L and perf; the ingest thread keeps the
+  // program's (renaming it would rename the process).
+  std::multiset<std::string> threads;
+  for (const auto& task : fs::directory_iterator(fmt::format("/proc/{}/task", inspector_))) {
+    std::string name = slurp(task.path() / "comm");
+    if (!name.empty() && name.back() == '\n') name.pop_back();
+    threads.insert(name);
+  }
+  EXPECT_EQ(threads.count("ds-worker-0"), 1u);
+  EXPECT_EQ(threads.count("ds-worker-1"), 1u);
+  EXPECT_EQ(threads.count("ds-worker-2"), 0u);
+  EXPECT_GE(threads.count("dicomsentry"), 1u);
   std::this_thread::sleep_for(std::chrono::milliseconds(500));
   EXPECT_EQ(interrupt(), 0) << slurp(dir_ / "stderr.txt");
   ::kill(storescp, SIGTERM);
