@@ -84,8 +84,8 @@ void EveAlertWriter::on_alert(const detect::AlertRecord& a) {
   JsonWriter json(buffer_);
   begin_eve_record(json, timestamps_, a.ts, "alert");
   if (a.flow != nullptr) {
-    write_flow_header(json, *a.flow, flow_community_id(*a.flow, seed_), flow_app_proto(*a.flow),
-                      a.direction == Direction::kToServer);
+    write_flow_identity(json, *a.flow, seed_, flow_app_proto(*a.flow),
+                        a.direction == Direction::kToServer);
   }
   json.key("alert");
   json.begin_object();

@@ -136,7 +136,7 @@ void EveAppWriter::begin(JsonWriter& json, const Flow* flow, TimestampNs ts,
                          bool src_is_client) {
   begin_eve_record(json, timestamps_, ts, event_type);
   if (flow != nullptr)
-    write_flow_header(json, *flow, flow_community_id(*flow, seed_), app_proto, src_is_client);
+    write_flow_identity(json, *flow, seed_, app_proto, src_is_client);
 }
 
 void EveAppWriter::finish(JsonWriter& json) {

@@ -1,6 +1,8 @@
 // The common EVE record prefix: timestamp, event type, flow identity and endpoints.
 #include "output/eve_flow_header.hpp"
 
+#include <algorithm>
+#include <array>
 #include <iterator>
 
 #include "decode/ip_text.hpp"
@@ -127,6 +129,57 @@ void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& co
   }
   if (!community_id.empty()) json.key_plain_value("community_id", community_id.view());
   if (!app_proto.empty()) json.key_plain_value("app_proto", app_proto);
+}
+
+void write_flow_identity(JsonWriter& json, const Flow& flow, std::uint16_t seed,
+                         std::string_view app_proto, bool src_is_client) {
+  if (is_icmp(flow.key)) {
+    write_flow_header(json, flow, flow_community_id(flow, seed), app_proto, src_is_client);
+    return;
+  }
+  // An IPv6 header with a QinQ stack is about 230 bytes; a longer one is not kept.
+  constexpr std::size_t kMaxHeader = 320;
+  struct Cached {
+    FlowKey key;
+    std::uint64_t flow_id = 0;
+    std::uint16_t seed = 0;
+    bool client_is_lo = false;
+    bool src_is_client = false;
+    std::uint8_t app_proto_size = 0;
+    std::array<char, 16> app_proto{};
+    std::uint16_t size = 0;  // 0: empty slot
+    std::array<char, kMaxHeader> members{};
+  };
+  // Enough for the events of a few hundred flows in progress at once (a flow's association
+  // and transaction events come while other flows' come too, its flow record at its end).
+  constexpr std::size_t kSlots = 512;
+  thread_local std::array<Cached, kSlots> cache;
+  Cached& slot = cache[(flow.flow_id * 2 + (src_is_client ? 1 : 0)) % kSlots];
+  const bool client_lo = flow.client_is_lo;
+  if (slot.size != 0 && slot.flow_id == flow.flow_id && slot.src_is_client == src_is_client &&
+      slot.client_is_lo == client_lo && slot.seed == seed &&
+      std::string_view(slot.app_proto.data(), slot.app_proto_size) == app_proto &&
+      slot.key == flow.key) {
+    json.raw_members({slot.members.data(), slot.size});
+    return;
+  }
+  const std::size_t before = json.view().size();
+  write_flow_header(json, flow, flow_community_id(flow, seed), app_proto, src_is_client);
+  std::string_view members = json.view().substr(before);
+  if (!members.empty() && members.front() == ',') members.remove_prefix(1);
+  if (members.empty() || members.size() > kMaxHeader || app_proto.size() > slot.app_proto.size()) {
+    slot.size = 0;
+    return;
+  }
+  slot.key = flow.key;
+  slot.flow_id = flow.flow_id;
+  slot.seed = seed;
+  slot.client_is_lo = client_lo;
+  slot.src_is_client = src_is_client;
+  slot.app_proto_size = static_cast<std::uint8_t>(app_proto.size());
+  std::copy(app_proto.begin(), app_proto.end(), slot.app_proto.begin());
+  slot.size = static_cast<std::uint16_t>(members.size());
+  std::copy(members.begin(), members.end(), slot.members.begin());
 }
 
 }  // namespace dicomsentry

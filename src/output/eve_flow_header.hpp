@@ -29,6 +29,15 @@ CommunityId flow_community_id(const Flow& flow, std::uint16_t seed);
 void write_flow_header(JsonWriter& json, const Flow& flow, const CommunityId& community_id,
                        std::string_view app_proto, bool src_is_client = true);
 
+// The same header, with the flow's Community ID for `seed`, copied from a per-thread cache of
+// the last flows' headers when this flow's was written before: every event of a flow (the
+// association, each transaction, each alert, the flow record) starts with the same members,
+// and formatting addresses and hashing the Community ID each time was a tenth of an event's
+// cost. The whole key, the client side, the seed and app_proto are compared; ICMP flows,
+// whose header follows the messages seen, are always formatted.
+void write_flow_identity(JsonWriter& json, const Flow& flow, std::uint16_t seed,
+                         std::string_view app_proto, bool src_is_client = true);
+
 // The flow's app_proto as Suricata writes it: empty (omitted) while no protocol was found.
 inline std::string_view flow_app_proto(const Flow& flow) {
   return flow.app_proto == AppProto::kUnknown ? std::string_view() : app_proto_name(flow.app_proto);

@@ -55,7 +55,7 @@ void EveWriter::on_flow_end(Flow& flow) {
   buffer_.clear();
   JsonWriter json(buffer_);
   begin_eve_record(json, timestamps_, flow.last_ts, "flow");
-  write_flow_header(json, flow, flow_community_id(flow, seed_), flow_app_proto(flow));
+  write_flow_identity(json, flow, seed_, flow_app_proto(flow));
 
   json.key("flow");
   json.begin_object();

@@ -134,6 +134,9 @@ class JsonWriter {
 
   // Appends `json` verbatim as one value (it must be a complete, valid JSON value).
   void raw(std::string_view json) { write_token(json); }
+  // Appends object members verbatim: `"a":1,"b":"x"`, as an earlier view() of this class's
+  // own output gave them (inside an object, after its other members).
+  void raw_members(std::string_view members) { write_token(members); }
 
   template <typename T>
   [[gnu::always_inline]] void key_value(JsonKey name, const T& v) {

@@ -107,5 +107,77 @@ TEST(EveFlowHeader, CommunityIdCacheKeepsFlowsApart) {
   EXPECT_EQ(flow_community_id(a, 0).view(), direct(a, 0));
 }
 
+// write_flow_identity copies a flow's header from its per-thread cache: whatever was written
+// before, every call must give exactly what write_flow_header gives for the same arguments.
+// Covered: a repeat (the copy), the other direction, another app_proto, another seed, the
+// client on the other side, another key under the same flow_id, flows sharing a slot, a
+// VLAN-tagged IPv6 flow, and ICMP (never cached: its header follows the messages seen).
+TEST(EveFlowHeader, CachedIdentityEqualsTheFormattedHeader) {
+  const auto record = [](auto&& write) {
+    fmt::memory_buffer out;
+    JsonWriter json(out);
+    json.begin_object();
+    json.key_value("event_type", "x");
+    write(json);
+    json.key_value("after", 1);
+    json.end_object();
+    return std::string(json.view());
+  };
+  const auto cached = [&](const Flow& f, std::uint16_t seed, std::string_view proto, bool src_client) {
+    return record([&](JsonWriter& json) { write_flow_identity(json, f, seed, proto, src_client); });
+  };
+  const auto formatted = [&](const Flow& f, std::uint16_t seed, std::string_view proto, bool src_client) {
+    return record([&](JsonWriter& json) {
+      write_flow_header(json, f, flow_community_id(f, seed), proto, src_client);
+    });
+  };
+  Flow a = ipv4_flow(synth::ipv4_address(10, 0, 0, 1), synth::ipv4_address(10, 0, 0, 2));
+  a.flow_id = 1'000'003;
+  Flow other_key = ipv4_flow(synth::ipv4_address(10, 0, 0, 9), synth::ipv4_address(10, 0, 0, 2));
+  other_key.flow_id = a.flow_id;
+  Flow same_slot = ipv4_flow(synth::ipv4_address(10, 0, 0, 5), synth::ipv4_address(10, 0, 0, 6));
+  same_slot.flow_id = a.flow_id + 512 * 7;
+  Flow flipped = a;
+  flipped.client_is_lo = 1;
+  Flow tagged;
+  tagged.key.ip_version = 6;
+  tagged.key.ip_proto = 6;
+  tagged.key.lo_ip.bytes = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1};
+  tagged.key.hi_ip.bytes = {0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0x12, 0x34, 0, 0, 0, 0, 0, 9};
+  tagged.key.lo_port = 11112;
+  tagged.key.hi_port = 50000;
+  tagged.key.vlan_count = 2;
+  tagged.key.vlan_ids[0] = 100;
+  tagged.key.vlan_ids[1] = 20;
+  tagged.flow_id = 77;
+  tagged.client_is_lo = 0;  // the client is the hi (link-local) endpoint
+  Flow icmp = a;
+  icmp.key.ip_proto = 1;
+  icmp.key.lo_port = icmp.key.hi_port = 0;
+  icmp.stream[0].flags = StreamState::kIcmpSeen;
+  icmp.stream[0].icmp_type = 8;
+  for (int round = 0; round < 3; ++round) {
+    for (const Flow* f : {&a, &other_key, &same_slot, &flipped, &tagged, &icmp}) {
+      for (const std::string_view proto : {"dicom", "", "failed"}) {
+        for (const bool src_client : {true, false}) {
+          for (const std::uint16_t seed : {0, 9}) {
+            EXPECT_EQ(cached(*f, seed, proto, src_client), formatted(*f, seed, proto, src_client))
+                << "flow " << f->flow_id << " proto '" << proto << "' src_client " << src_client;
+          }
+        }
+      }
+    }
+    // ICMP: the reply's message, seen later, joins the header at once.
+    icmp.stream[1].flags = StreamState::kIcmpSeen;
+    icmp.stream[1].icmp_type = 0;
+  }
+  const std::string text = cached(tagged, 0, "dicom", true);
+  EXPECT_NE(text.find(R"("vlan":[100,20])"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("src_ip":"fe80::1234:0:0:9","src_port":50000)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"("app_proto":"dicom","after":1})"), std::string::npos) << text;
+  EXPECT_NE(formatted(a, 0, "dicom", true), formatted(other_key, 0, "dicom", true));
+  EXPECT_NE(formatted(a, 0, "dicom", true), formatted(a, 0, "dicom", false));
+}
+
 }  // namespace
 }  // namespace dicomsentry
