@@ -25,10 +25,6 @@ constexpr std::array<std::uint8_t, 128> kNeedsEscape = [] {
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
 constexpr char kHex[] = "0123456789abcdef";
 
-// Worst-case output per input byte: a control byte becomes \u00XX.
-constexpr std::size_t kMaxExpansion = 6;
-// Strings are escaped in chunks so that a huge value does not reserve six times its size at once.
-constexpr std::size_t kChunk = 4096;
 
 char* write_escape(char* p, unsigned char c) {
   *p++ = '\\';
@@ -126,7 +122,8 @@ bool copy_short_plain(char*& p, const unsigned char*& in, std::size_t rest) {
 }
 
 // Escapes input from `in` up to at least `chunk_end` (a UTF-8 sequence may run up to 3 bytes
-// past it, never past `end`) into `p`, which has room for kMaxExpansion bytes per input byte.
+// past it, never past `end`) into `p`, which has room for JsonWriter::kMaxEscapeExpansion bytes
+// per input byte.
 char* escape_chunk(char* p, const unsigned char*& in, const unsigned char* chunk_end,
                    const unsigned char* end, std::uint64_t& replaced) {
   while (in < chunk_end) {
@@ -188,19 +185,23 @@ char* escape_chunk(char* p, const unsigned char*& in, const unsigned char* chunk
 
 void JsonWriter::write_string(std::string_view s, bool is_key) {
   const bool comma = needs_comma();
-  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* const end = in + s.size();
   // comma, opening quote, body, closing quote, colon
-  char* p = reserve(4 + kMaxExpansion * std::min(s.size(), kChunk));
+  char* p = reserve(4 + escape_room(s.size()));
   *p = ',';
   p += comma ? 1 : 0;
   *p++ = '"';
+  finish_string(p, s, is_key);
+}
+
+void JsonWriter::finish_string(char* p, std::string_view s, bool is_key) {
+  const auto* in = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* const end = in + s.size();
   while (true) {
-    const auto* chunk_end = in + std::min(static_cast<std::size_t>(end - in), kChunk);
+    const auto* chunk_end = in + std::min(static_cast<std::size_t>(end - in), kEscapeChunk);
     p = escape_chunk(p, in, chunk_end, end, replaced_bytes_);
     if (in >= end) break;
     commit(p);
-    p = reserve(2 + kMaxExpansion * std::min(static_cast<std::size_t>(end - in), kChunk));
+    p = reserve(2 + escape_room(static_cast<std::size_t>(end - in)));
   }
   *p++ = '"';
   if (is_key) *p++ = ':';

@@ -143,6 +143,13 @@ class JsonWriter {
     key(name);
     value(v);
   }
+  // Strings, the most common member: key and escaped value in one reservation, the key
+  // copied inline (its length is known at each call site).
+  [[gnu::always_inline]] void key_value(JsonKey name, std::string_view v) { key_string(name, v); }
+  [[gnu::always_inline]] void key_value(JsonKey name, const std::string& v) { key_string(name, v); }
+  [[gnu::always_inline]] void key_value(JsonKey name, const char* v) {
+    key_string(name, std::string_view(v));
+  }
   template <typename T>
   void dynamic_key_value(std::string_view name, const T& v) {
     dynamic_key(name);
@@ -205,6 +212,28 @@ class JsonWriter {
     --depth_;
   }
   void write_string(std::string_view s, bool is_key);
+  // Worst-case output per input byte (a control byte becomes \u00XX), and the piece of a
+  // string escaped per reservation, so that a huge value does not reserve six times its size.
+  static constexpr std::size_t kMaxEscapeExpansion = 6;
+  static constexpr std::size_t kEscapeChunk = 4096;
+  static std::size_t escape_room(std::size_t n) { return kMaxEscapeExpansion * (n < kEscapeChunk ? n : kEscapeChunk); }
+  // Escapes `s` at `p` (after the opening quote; room for escape_room(s.size()) + 2 bytes),
+  // closes the quote, adds ':' for a key and commits.
+  void finish_string(char* p, std::string_view s, bool is_key);
+  [[gnu::always_inline]] void key_string(JsonKey name, std::string_view v) {
+    const std::string_view text = name.view();
+    const bool comma = needs_comma();
+    char* p = reserve(text.size() + 7 + escape_room(v.size()));  // comma, 4 quotes, colon
+    *p = ',';
+    p += comma ? 1 : 0;
+    *p++ = '"';
+    std::memcpy(p, text.data(), text.size());
+    p += text.size();
+    *p++ = '"';
+    *p++ = ':';
+    *p++ = '"';
+    finish_string(p, v, false);
+  }
 
   fmt::memory_buffer& out_;
   std::size_t start_;

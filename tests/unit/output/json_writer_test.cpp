@@ -242,6 +242,44 @@ TEST(JsonWriter, BoolNullAndCommas) {
 
 // key_plain_value writes what key + value would for a string that needs no escaping, with
 // commas placed alike; is_plain draws the line key_plain_value's callers must stay inside.
+// A string member is written in one step (key and escaped value in one reservation): its text
+// equals key() then value() for every kind of value, through each of the string overloads,
+// including values longer than one escaping chunk with escapes and invalid UTF-8 at its edge.
+TEST(JsonWriter, StringMemberEqualsKeyThenValue) {
+  std::string long_mixed(5000, 'x');
+  long_mixed[4095] = '\n';
+  long_mixed[4096] = '\xe2';  // a 3-byte sequence cut by the chunk boundary, then invalid
+  long_mixed[4097] = '\x82';
+  std::string control_run(9000, '\x01');
+  const std::string values[] = {"", "a", "10.0.0.1", "quote\"back\\slash", "tab\tnl\n",
+                                "caf\xc3\xa9", "bad\xff\xfe", std::string("nul\0in", 6),
+                                long_mixed, control_run};
+  fmt::memory_buffer member_buf;
+  fmt::memory_buffer split_buf;
+  JsonWriter member(member_buf);
+  JsonWriter split(split_buf);
+  member.begin_object();
+  split.begin_object();
+  for (const std::string& v : values) {
+    member.key_value("s", v);                    // const std::string&
+    member.key_value("v", std::string_view(v));  // std::string_view
+    member.key_value("c", v.c_str());            // const char*: up to the first NUL
+    split.key("s");
+    split.value(std::string_view(v));
+    split.key("v");
+    split.value(std::string_view(v));
+    split.key("c");
+    split.value(std::string_view(v.c_str()));
+  }
+  member.end_object();
+  split.end_object();
+  EXPECT_EQ(member.view(), split.view());
+  EXPECT_EQ(member.replaced_bytes(), split.replaced_bytes());
+  EXPECT_GT(member.replaced_bytes(), 0u);
+  EXPECT_TRUE(member.complete());
+  EXPECT_NO_THROW((void)nlohmann::json::parse(member.view()));
+}
+
 TEST(JsonWriter, PlainValueEqualsEscapedValueForPlainStrings) {
   fmt::memory_buffer plain_buf;
   fmt::memory_buffer escaped_buf;
