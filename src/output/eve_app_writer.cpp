@@ -347,10 +347,12 @@ void EveAppWriter::write_data_set(JsonWriter& json, const dicom::DataSetSummary&
     json.begin_array();
     for (const dicom::QueryKey& key : ds.keys) {
       json.begin_object();
-      json.key_value("tag", dicom::tag_text(key.tag).view());
+      // The tag's hex text, DCMTK's two-letter VR name and our match name are plain ASCII:
+      // copied without the escaping scan (a data set has a dozen keys, each of five fields).
+      json.key_plain_value("tag", dicom::tag_text(key.tag).view());
       write_if_not_empty(json, "keyword", key.keyword);
-      json.key_value("vr", key.vr);
-      json.key_value("match", dicom::key_match_name(key.match));
+      json.key_plain_value("vr", key.vr);
+      json.key_plain_value("match", dicom::key_match_name(key.match));
       if (key.phi) json.key_value("phi", true);
       if (!key.phi || log_phi_) {
         json.key_value("value", key.value);

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "dicom/dataset_summary.hpp"
+#include "output/json_writer.hpp"
 
 namespace {
 
@@ -44,6 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     check(i == 0 || k.tag > previous);  // DCMTK keeps a data set sorted and unique
     previous = k.tag;
     check(k.vr.size() == 2);
+    // The EVE writer copies the VR name without escaping it (JsonWriter::key_plain_value).
+    check(dicomsentry::JsonWriter::is_plain(k.vr));
     check(k.value.size() <= 1024);
     check(k.phi == is_phi_attribute(k.tag));
     check(key_match_name(k.match) != "unknown");
