@@ -28,6 +28,14 @@ std::size_t slot_of(std::string_view uid) {
   return static_cast<std::size_t>(h ^ (h >> 32)) & (kCacheSlots - 1);
 }
 
+bool is_plain_name(const char* name) {
+  for (const char* p = name; *p != '\0'; ++p) {
+    const auto byte = static_cast<unsigned char>(*p);
+    if (byte < 0x20 || byte >= 0x7f || *p == '"' || *p == '\\') return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::string_view uid_name(std::string_view uid) {
@@ -45,6 +53,9 @@ std::string_view uid_name(std::string_view uid) {
   std::memcpy(terminated.data(), uid.data(), uid.size());
   // The returned pointer is into DCMTK's static table.
   const char* name = dcmFindNameOfUID(terminated.data(), nullptr);
+  // The EVE writers copy names without escaping: a name that is not plain printable ASCII
+  // (none in DCMTK 3.6.7's table) is treated as unknown rather than trusted.
+  if (name != nullptr && !is_plain_name(name)) name = nullptr;
   std::memcpy(entry.uid.data(), uid.data(), uid.size());
   entry.length = static_cast<std::uint8_t>(uid.size());
   entry.valid = true;

@@ -66,12 +66,12 @@ void EveAlertWriter::write_dicom(JsonWriter& json, const detect::AlertRecord& a)
     }
   }
   if (t != nullptr) {
-    json.key_value("command", dicom::command_base_name(t->command));
+    json.key_plain_value("command", dicom::command_base_name(t->command));
     json.key_value("message_id", t->message_id);
     if (!t->sop_class_uid.empty()) {
       json.key_value("sop_class_uid", t->sop_class_uid);
       const std::string_view name = dicom::uid_name(t->sop_class_uid);
-      if (!name.empty()) json.key_value("sop_class_name", name);
+      if (!name.empty()) json.key_plain_value("sop_class_name", name);
     }
     if (!t->move_destination.empty()) json.key_value("move_destination", t->move_destination);
     if (t->has_response) json.key_value("status", t->status);

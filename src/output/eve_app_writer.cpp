@@ -66,7 +66,8 @@ void write_uid(JsonWriter& json, JsonKey key, JsonKey name_key,
                std::string_view uid) {
   json.key_value(key, uid);
   const std::string_view name = dicom::uid_name(uid);
-  if (!name.empty()) json.key_value(name_key, name);
+  // DCMTK's built-in UID names are identifiers (tested in eve_plain_names_test).
+  if (!name.empty()) json.key_plain_value(name_key, name);
 }
 
 void write_if_not_empty(JsonWriter& json, JsonKey key, std::string_view value) {
@@ -113,7 +114,7 @@ void write_context(JsonWriter& json, const dicom::ContextSummary& pc) {
   json.end_array();
   if (pc.answered) {
     json.key_value("result", pc.result);
-    json.key_value("result_text", dicom::context_result_text(pc.result));
+    json.key_plain_value("result_text", dicom::context_result_text(pc.result));
     if (pc.result == 0 && !pc.accepted_transfer_syntax.empty()) {
       write_uid(json, "accepted_transfer_syntax", "accepted_transfer_syntax_name",
                 pc.accepted_transfer_syntax);
@@ -160,11 +161,11 @@ void EveAppWriter::write_association_body(JsonWriter& json, const dicom::Associa
   json.key_value("calling_ae", r.calling_ae);
   json.key_value("called_ae", r.called_ae);
   write_if_not_empty(json, "responding_ae", r.responding_ae);
-  json.key_value("state", dicom::association_state_name(r.state));
+  json.key_plain_value("state", dicom::association_state_name(r.state));
   json.key_value("midstream", r.midstream);
   json.key_value("port_configured", r.port_configured);
-  json.key_value("start", timestamps_.format(r.start_ts));
-  json.key_value("end", timestamps_.format(r.end_ts));
+  json.key_plain_value("start", timestamps_.format(r.start_ts));
+  json.key_plain_value("end", timestamps_.format(r.end_ts));
   json.key_value("duration", r.end_ts >= r.start_ts ? elapsed(r.start_ts, r.end_ts, 1e6) : 0.0);
   write_if_not_empty(json, "application_context", r.application_context);
 
@@ -257,11 +258,11 @@ void EveAppWriter::on_transaction(const dicom::TransactionRecord& r) {
   begin(json, r.flow, ts, "dicom", "dicom", true);
   json.key("dicom");
   json.begin_object();
-  json.key_value("command", dicom::command_base_name(r.command));
+  json.key_plain_value("command", dicom::command_base_name(r.command));
   if (r.command == dicom::CommandField::kUnknown) {
     json.key_value("command_field", r.command_field_raw);
   }
-  json.key_value("request_direction", direction_name(r.request_direction));
+  json.key_plain_value("request_direction", direction_name(r.request_direction));
   if (!r.request_seen) json.key_value("request_seen", false);
   json.key_value("message_id", r.message_id);
   json.key_value("presentation_context_id", r.presentation_context_id);
@@ -273,7 +274,7 @@ void EveAppWriter::on_transaction(const dicom::TransactionRecord& r) {
   if (!r.transfer_syntax.empty()) {
     write_uid(json, "transfer_syntax", "transfer_syntax_name", r.transfer_syntax);
   }
-  if (r.has_priority) json.key_value("priority", priority_name(r.priority));
+  if (r.has_priority) json.key_plain_value("priority", priority_name(r.priority));
   write_if_not_empty(json, "move_destination", r.move_destination);
   if (!r.move_originator_ae.empty() || r.has_move_originator_message_id) {
     json.key("move_originator");
@@ -288,9 +289,9 @@ void EveAppWriter::on_transaction(const dicom::TransactionRecord& r) {
   json.key_value("has_response", r.has_response);
   if (r.has_response) {
     json.key_value("status", r.status);
-    json.key_value("status_category",
-                   dicom::status_category_name(dicom::status_category(r.status)));
-    json.key_value("status_text", dicom::status_text(r.status, r.command));
+    json.key_plain_value("status_category",
+                         dicom::status_category_name(dicom::status_category(r.status)));
+    json.key_plain_value("status_text", dicom::status_text(r.status, r.command));
   }
   json.key_value("pending_responses", r.pending_responses);
   if (r.has_sub_operations) {
@@ -305,8 +306,8 @@ void EveAppWriter::on_transaction(const dicom::TransactionRecord& r) {
   write_if_not_empty(json, "error_comment", r.error_comment);
 
   const bool has_request_ts = r.request_seen && r.request_ts != 0;
-  if (has_request_ts) json.key_value("request_ts", timestamps_.format(r.request_ts));
-  if (r.response_ts != 0) json.key_value("response_ts", timestamps_.format(r.response_ts));
+  if (has_request_ts) json.key_plain_value("request_ts", timestamps_.format(r.request_ts));
+  if (r.response_ts != 0) json.key_plain_value("response_ts", timestamps_.format(r.response_ts));
   if (has_request_ts && r.response_ts >= r.request_ts && r.response_ts != 0) {
     json.key_value("latency_ms", elapsed(r.request_ts, r.response_ts, 1e3));
   }

@@ -63,11 +63,11 @@ void EveWriter::on_flow_end(Flow& flow) {
   json.key_value("pkts_toclient", flow.packets[1]);
   json.key_value("bytes_toserver", flow.bytes[0]);
   json.key_value("bytes_toclient", flow.bytes[1]);
-  json.key_value("start", timestamps_.format(flow.first_ts));
-  json.key_value("end", timestamps_.format(flow.last_ts));
+  json.key_plain_value("start", timestamps_.format(flow.first_ts));
+  json.key_plain_value("end", timestamps_.format(flow.last_ts));
   json.key_value("age", (flow.last_ts - flow.first_ts) / 1'000'000'000);
-  json.key_value("state", flow_state_name(flow));
-  json.key_value("reason", flow_end_reason_name(flow.end_reason));
+  json.key_plain_value("state", flow_state_name(flow));
+  json.key_plain_value("reason", flow_end_reason_name(flow.end_reason));
   json.key_value("midstream", static_cast<bool>(flow.midstream));
   json.end_object();
 
