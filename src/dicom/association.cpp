@@ -183,7 +183,7 @@ void Association::on_associate_rq(const StreamContext& at, ByteView pdu) {
     c.id = pc.id;
     c.abstract_syntax = pc.abstract_syntax;
     // assign() copies into the strings already there, keeping their buffers.
-    const std::span<const std::string> proposed = rq.transfer_syntaxes_of(pc);
+    const std::span<const std::string_view> proposed = rq.transfer_syntaxes_of(pc);
     c.proposed_transfer_syntaxes.assign(proposed.begin(), proposed.end());
   }
   const UserInformation& info = rq.user_info;

@@ -27,13 +27,9 @@ void AssociatePdu::clear() {
   parse = PduParse{};
   is_request = false;
   protocol_version = 0;
-  called_ae.raw.clear();
-  called_ae.trimmed.clear();
-  called_ae.non_printable = false;
-  calling_ae.raw.clear();
-  calling_ae.trimmed.clear();
-  calling_ae.non_printable = false;
-  application_context.clear();
+  called_ae = {};
+  calling_ae = {};
+  application_context = {};
   application_context_count = 0;
   rq_contexts.clear();
   ac_contexts.clear();
@@ -86,7 +82,7 @@ void parse_context_rq(const Item& item, Walk& w) {
   PresentationContextRq* pc = w.out.rq_contexts.push();
   if (pc == nullptr) return;  // beyond the cap: counted and flagged in context_head
   pc->id = id;
-  pc->abstract_syntax.clear();
+  pc->abstract_syntax = {};
   pc->abstract_syntax_count = 0;
   pc->transfer_syntax_first = static_cast<std::uint16_t>(w.out.transfer_syntaxes.size());
   pc->transfer_syntax_count = 0;
@@ -106,7 +102,7 @@ void parse_context_rq(const Item& item, Walk& w) {
       saturating_increment(pc->abstract_syntax_count);
     } else if (sub.type == item_type::kTransferSyntax) {
       if (pc->transfer_syntaxes_seen < 0xffff) ++pc->transfer_syntaxes_seen;
-      std::string* ts = w.out.transfer_syntaxes.push();
+      std::string_view* ts = w.out.transfer_syntaxes.push();
       if (ts == nullptr) {
         if (!w.ctx.anomalies->has(DicomAnomaly::kPctxTooManyTransferSyntaxes)) {
           w.ctx.flag(DicomAnomaly::kPctxTooManyTransferSyntaxes, sub.start);
@@ -135,7 +131,7 @@ void parse_context_ac(const Item& item, Walk& w) {
   if (pc == nullptr) return;
   pc->id = id;
   pc->result = result;
-  pc->transfer_syntax.clear();
+  pc->transfer_syntax = {};
   pc->transfer_syntax_count = 0;
 
   ItemWalker walker(item.value.subspan(kContextFixedLength));

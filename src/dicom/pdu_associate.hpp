@@ -27,7 +27,7 @@ inline constexpr std::string_view kDicomApplicationContext = "1.2.840.10008.3.1.
 // §9.3.2.2 presentation context item of an RQ (0x20).
 struct PresentationContextRq {
   std::uint8_t id = 0;
-  std::string abstract_syntax;  // the first abstract syntax sub-item
+  std::string_view abstract_syntax;  // the first abstract syntax sub-item
   std::uint8_t abstract_syntax_count = 0;
   std::uint16_t transfer_syntax_first = 0;   // index into AssociatePdu::transfer_syntaxes
   std::uint16_t transfer_syntax_count = 0;   // kept
@@ -38,37 +38,39 @@ struct PresentationContextRq {
 struct PresentationContextAc {
   std::uint8_t id = 0;
   std::uint8_t result = 0;  // 0..4, see context_result_text
-  std::string transfer_syntax;
+  std::string_view transfer_syntax;
   std::uint8_t transfer_syntax_count = 0;
 };
 // "acceptance", "user-rejection", ... (§9.3.3.2, Table 9-18); "reserved" for other values.
 std::string_view context_result_text(std::uint8_t result);
 
-// Both PDUs share one layout; `parse.header.type` tells which one this is. About 40 KB:
-// keep one per worker or association and reuse it, so its strings keep their buffers.
+// Both PDUs share one layout; `parse.header.type` tells which one this is. Every text is a
+// view into the parsed PDU (nothing is copied or allocated): valid while those bytes are.
+// About 22 KB: keep one per worker and reuse it.
 struct AssociatePdu {
   PduParse parse;
   bool is_request = false;
   std::uint16_t protocol_version = 0;
   AeTitle called_ae;  // in an AC these echo the RQ and are not tested (§9.3.3)
   AeTitle calling_ae;
-  std::string application_context;
+  std::string_view application_context;
   std::uint8_t application_context_count = 0;
   BoundedList<PresentationContextRq, kMaxPresentationContexts> rq_contexts;  // RQ only
   BoundedList<PresentationContextAc, kMaxPresentationContexts> ac_contexts;  // AC only
-  BoundedList<std::string, kMaxProposedTransferSyntaxes> transfer_syntaxes;
+  BoundedList<std::string_view, kMaxProposedTransferSyntaxes> transfer_syntaxes;
   std::uint16_t presentation_contexts_seen = 0;  // sent, including those beyond the cap
   UserInformation user_info;
 
-  std::span<const std::string> transfer_syntaxes_of(const PresentationContextRq& pc) const {
+  std::span<const std::string_view> transfer_syntaxes_of(const PresentationContextRq& pc) const {
     return transfer_syntaxes.view(pc.transfer_syntax_first, pc.transfer_syntax_count);
   }
   void clear();
 };
 
-// Parse one whole PDU (header included). `out` is cleared first. kOk may come with
-// anomalies; kMalformed means a length overran its container (items before it are kept) or
-// the header was unusable; kNeedMore gives the PDU's total length in `out.parse.needed`.
+// Parse one whole PDU (header included). `out` is cleared first; its texts view `pdu`. kOk
+// may come with anomalies; kMalformed means a length overran its container (items before it
+// are kept) or the header was unusable; kNeedMore gives the PDU's total length in
+// `out.parse.needed`.
 ParseStatus parse_associate_rq(ByteView pdu, AssociatePdu& out);
 ParseStatus parse_associate_ac(ByteView pdu, AssociatePdu& out);
 

@@ -8,7 +8,7 @@
 namespace dicomsentry::dicom {
 
 // Like a vector whose capacity is N, decided at compile time. clear() keeps the elements
-// constructed, so strings inside keep their buffers and a reused result allocates nothing.
+// constructed, so a reused result allocates nothing.
 template <typename T, std::size_t N>
 class BoundedList {
  public:

@@ -59,6 +59,9 @@ class PduSplitter {
   std::size_t hunt(ByteView data, std::uint32_t& need) const;
   void lose_sync(const StreamContext& at, PduHandler& handler, EngineAnomaly why,
                  std::uint64_t offset);
+  // The PDVs of a P-DATA-TF wholly inside `data` from `pos`; returns the new position.
+  std::size_t whole_pdvs(const StreamContext& at, ByteView data, std::size_t pos,
+                         PduHandler& handler);
 
   State state_ = State::kHeader;
   std::uint32_t pdu_left_ = 0;  // body bytes of the current P-DATA-TF (or skipped PDU) left

@@ -2,6 +2,11 @@
 #include "dicom/ul_items.hpp"
 
 #include <algorithm>
+#include <cstring>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace dicomsentry::dicom {
 
@@ -12,12 +17,36 @@ std::string_view uid_chars(ByteView value) {
 }
 
 bool is_valid_uid(std::string_view uid) {
-  if (uid.empty() || uid.size() > kUidMaxChars) return false;
-  // Most UIDs on the wire are the standard's own: a prefix that is valid and ends a component
-  // is compared at once, not character by character (an A-ASSOCIATE-RQ holds dozens of UIDs).
-  constexpr std::string_view kDicomRoot = "1.2.840.10008.";
-  const char* p = uid.data() + (uid.starts_with(kDicomRoot) ? kDicomRoot.size() : 0);
-  const char* const end = uid.data() + uid.size();
+  const std::size_t n = uid.size();
+  if (n == 0 || n > kUidMaxChars) return false;
+#if defined(__SSE2__)
+  // All (at most 64) characters are classified at once into bit masks, one bit per
+  // character, and the rules become mask tests: an A-ASSOCIATE-RQ holds dozens of UIDs, and
+  // a loop per component mispredicted its exits once per component.
+  alignas(16) char chars[kUidMaxChars] = {};
+  std::memcpy(chars, uid.data(), n);
+  std::uint64_t digit = 0, dot = 0, zero = 0;
+  for (std::size_t i = 0; i < kUidMaxChars / 16; ++i) {
+    const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(chars + 16 * i));
+    // Signed compares: bytes above 0x7F are negative, so never digits.
+    const __m128i is_digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                           _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+    const auto bits = [](__m128i m) {
+      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(m)));
+    };
+    digit |= bits(is_digit) << (16 * i);
+    dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) << (16 * i);
+    zero |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('0'))) << (16 * i);
+  }
+  const std::uint64_t used = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+  if (((digit | dot) & used) != used) return false;         // neither a digit nor a dot
+  if ((dot & (1 | (std::uint64_t{1} << (n - 1)))) != 0) return false;  // empty first/last
+  if ((dot & (dot >> 1)) != 0) return false;                 // ".." : an empty component
+  const std::uint64_t component_start = 1 | (dot << 1);
+  return (zero & component_start & (digit >> 1)) == 0;      // a leading zero ("02")
+#else
+  const char* p = uid.data();
+  const char* const end = p + n;
   for (;;) {  // p is at the start of a component
     const char* const start = p;
     while (p != end && static_cast<unsigned char>(*p - '0') <= 9) ++p;
@@ -27,12 +56,12 @@ bool is_valid_uid(std::string_view uid) {
     if (*p != '.') return false;
     ++p;
   }
+#endif
 }
 
-void take_uid(ByteView value, std::string& out, const ItemContext& ctx) {
-  const std::string_view chars = uid_chars(value);
-  out.assign(chars);
-  if (!is_valid_uid(chars)) ctx.flag(DicomAnomaly::kUidInvalid, value.data());
+void take_uid(ByteView value, std::string_view& out, const ItemContext& ctx) {
+  out = uid_chars(value);
+  if (!is_valid_uid(out)) ctx.flag(DicomAnomaly::kUidInvalid, value.data());
 }
 
 namespace {
@@ -42,19 +71,18 @@ bool printable(char c) {
 }  // namespace
 
 void take_ae_title(ByteView field, AeTitle& out) {
-  const std::string_view raw(reinterpret_cast<const char*>(field.data()), field.size());
-  out.raw.assign(raw);
-  // A plain loop: std::all_of over a function pointer was not inlined (one call per byte).
+  const char* const p = reinterpret_cast<const char*>(field.data());
+  const std::size_t n = field.size();
+  out.raw = {p, n};
+  // Plain loops: std::all_of over a function pointer was not inlined (one call per byte),
+  // and find_first_not_of / find_last_not_of were a call per character.
   bool non_printable = false;
-  for (const char c : raw) non_printable |= !printable(c);
+  for (std::size_t i = 0; i < n; ++i) non_printable |= !printable(p[i]);
   out.non_printable = non_printable;
-  const std::size_t first = raw.find_first_not_of(' ');
-  if (first == std::string_view::npos) {
-    out.trimmed.clear();
-    return;
-  }
-  const std::size_t last = raw.find_last_not_of(' ');
-  out.trimmed.assign(raw.substr(first, last - first + 1));
+  std::size_t first = 0, last = n;
+  while (first < last && p[first] == ' ') ++first;
+  while (last > first && p[last - 1] == ' ') --last;
+  out.trimmed = {p + first, last - first};
 }
 
 std::string_view user_identity_type_text(std::uint8_t type) {
@@ -79,13 +107,13 @@ void UserInformation::clear() {
   has_max_length = false;
   max_length = 0;
   has_implementation_class_uid = false;
-  implementation_class_uid.clear();
+  implementation_class_uid = {};
   has_async_window = false;
   max_operations_invoked = 0;
   max_operations_performed = 0;
   roles.clear();
   has_implementation_version_name = false;
-  implementation_version_name.clear();
+  implementation_version_name = {};
   extended.clear();
   common_extended.clear();
   has_user_identity_rq = false;
@@ -206,9 +234,9 @@ void parse_user_identity_rq(const Item& item, UserInformation& ui, const ItemCon
   id.secondary_length = static_cast<std::uint16_t>(secondary.size());
   const bool username = type == 1 || type == 2;
   if (username) {
-    id.username.assign(reinterpret_cast<const char*>(primary.data()), primary.size());
+    id.username = {reinterpret_cast<const char*>(primary.data()), primary.size()};
   } else {
-    id.username.clear();
+    id.username = {};
   }
   if (type < 1 || type > 5) ctx.flag(DicomAnomaly::kUserIdentityBadType, item.start);
   if (primary.empty()) ctx.flag(DicomAnomaly::kUserIdentityEmptyPrimary, item.start);
@@ -270,7 +298,7 @@ void parse_user_information(ByteView value, bool is_request, UserInformation& ui
       case item_type::kImplementationVersionName:  // D.3.3.2: 1..16 characters
         if (first_time(ui.has_implementation_version_name, item, ctx)) {
           const std::string_view name(reinterpret_cast<const char*>(v.data()), v.size());
-          ui.implementation_version_name.assign(name);
+          ui.implementation_version_name = name;
           if (name.empty() || name.size() > kMaxImplementationVersionName ||
               !std::all_of(name.begin(), name.end(), [](char c) { return printable(c); })) {
             ctx.flag(DicomAnomaly::kUserInfoBadVersionName, item.start);

@@ -99,32 +99,33 @@ std::string_view uid_chars(ByteView value);
 // PS3.5 §9.1: 1..64 characters, dot-separated components of digits, no empty component, no
 // leading zero in a multi-digit component.
 bool is_valid_uid(std::string_view uid);
-// Copies the UID into `out` (reusing its buffer) and flags uid.invalid at `value`.
-void take_uid(ByteView value, std::string& out, const ItemContext& ctx);
+// The UID's characters as a view into `value`; flags uid.invalid at `value`.
+void take_uid(ByteView value, std::string_view& out, const ItemContext& ctx);
 
+// Views into the PDU, like every text of a parse result here: valid while its bytes are.
 struct AeTitle {
-  std::string raw;             // the 16 bytes as sent
-  std::string trimmed;         // without leading and trailing spaces (PS3.5 AE: not significant)
+  std::string_view raw;        // the 16 bytes as sent
+  std::string_view trimmed;    // without leading and trailing spaces (PS3.5 AE: not significant)
   bool non_printable = false;  // a byte outside 0x20..0x7E (NUL padding included)
 };
 // Fills `out` from a 16-byte field.
 void take_ae_title(ByteView field, AeTitle& out);
 
 struct RoleSelection {
-  std::string sop_class_uid;
+  std::string_view sop_class_uid;
   std::uint8_t scu_role = 0;  // 0 not supported / non-support, 1 supported / proposed
   std::uint8_t scp_role = 0;
 };
 
 struct ExtendedNegotiation {
-  std::string sop_class_uid;
+  std::string_view sop_class_uid;
   std::uint16_t info_length = 0;
   std::array<std::uint8_t, kExtendedInfoKept> info{};  // the first bytes of the information
 };
 
 struct CommonExtendedNegotiation {
-  std::string sop_class_uid;
-  std::string service_class_uid;
+  std::string_view sop_class_uid;
+  std::string_view service_class_uid;
   std::uint16_t related_count = 0;  // related general SOP class UIDs (not kept)
 };
 
@@ -141,7 +142,7 @@ std::string_view user_identity_type_text(std::uint8_t type);
 struct UserIdentityRq {
   std::uint8_t type = 0;
   bool positive_response_requested = false;
-  std::string username;  // the primary field for types 1 and 2; empty for tokens
+  std::string_view username;  // the primary field for types 1 and 2; empty for tokens
   std::uint16_t primary_length = 0;
   std::uint16_t secondary_length = 0;  // the passcode's length; its bytes are not kept
 };
@@ -151,13 +152,13 @@ struct UserInformation {
   bool has_max_length = false;
   std::uint32_t max_length = 0;  // 0: unlimited (PS3.8 D.1)
   bool has_implementation_class_uid = false;
-  std::string implementation_class_uid;
+  std::string_view implementation_class_uid;
   bool has_async_window = false;
   std::uint16_t max_operations_invoked = 0;
   std::uint16_t max_operations_performed = 0;
   BoundedList<RoleSelection, kMaxRoleSelections> roles;
   bool has_implementation_version_name = false;
-  std::string implementation_version_name;
+  std::string_view implementation_version_name;
   BoundedList<ExtendedNegotiation, kMaxExtendedNegotiations> extended;
   BoundedList<CommonExtendedNegotiation, kMaxExtendedNegotiations> common_extended;
   bool has_user_identity_rq = false;

@@ -2,8 +2,10 @@
 // (or stops) as the contract says.
 #include <gtest/gtest.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "dicom/pdu_associate.hpp"
 #include "pdu_test_bytes.hpp"
@@ -14,6 +16,7 @@ namespace {
 using namespace testing;
 
 struct Parsed {
+  std::unique_ptr<Bytes> bytes;  // what the result's texts view (moving Parsed keeps them)
   std::unique_ptr<AssociatePdu> pdu = std::make_unique<AssociatePdu>();
   ParseStatus status = ParseStatus::kOk;
   const AnomalyList& anomalies() const { return pdu->parse.anomalies; }
@@ -21,12 +24,14 @@ struct Parsed {
 
 Parsed rq(const Bytes& b) {
   Parsed p;
-  p.status = parse_associate_rq(view(b), *p.pdu);
+  p.bytes = std::make_unique<Bytes>(b);
+  p.status = parse_associate_rq(view(*p.bytes), *p.pdu);
   return p;
 }
 Parsed ac(const Bytes& b) {
   Parsed p;
-  p.status = parse_associate_ac(view(b), *p.pdu);
+  p.bytes = std::make_unique<Bytes>(b);
+  p.status = parse_associate_ac(view(*p.bytes), *p.pdu);
   return p;
 }
 
@@ -259,6 +264,60 @@ TEST(UidCheck, Rules) {
   EXPECT_FALSE(is_valid_uid("1.2 "));
   const Bytes padded = cat({text("1.2"), hex("00 00")});
   EXPECT_EQ(uid_chars(view(padded)), "1.2");
+}
+
+// PS3.5 §9.1 spelled out the slow way, character by character, as the check's oracle.
+bool reference_uid_check(std::string_view uid) {
+  if (uid.empty() || uid.size() > 64) return false;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t dot = uid.find('.', start);
+    const std::size_t end = dot == std::string_view::npos ? uid.size() : dot;
+    const std::string_view part = uid.substr(start, end - start);
+    if (part.empty()) return false;
+    for (char c : part) {
+      if (c < '0' || c > '9') return false;
+    }
+    if (part.size() > 1 && part[0] == '0') return false;
+    if (dot == std::string_view::npos) return true;
+    start = dot + 1;
+  }
+}
+
+// Every string of up to 66 characters drawn from the characters that matter (digits, zero,
+// dot, a letter, a space, NUL, a byte above 0x7F), at every length: 200,000 random ones plus
+// each rule at each position of a 64-character UID.
+TEST(UidCheck, AgreesWithTheReferenceOnRandomStrings) {
+  constexpr char kAlphabet[] = {'0', '1', '9', '.', '.', '5', 'a', ' ', '\0', '\x80', '/', ':'};
+  std::uint64_t state = 0x9e3779b97f4a7c15ull;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::size_t valid = 0;
+  for (int i = 0; i < 200'000; ++i) {
+    const std::size_t length = next() % 67;
+    std::string uid(length, '1');
+    // Mostly digits, so that long valid UIDs come up as often as broken ones.
+    for (char& c : uid) c = next() % 3 == 0 ? kAlphabet[next() % sizeof(kAlphabet)] : '1';
+    const bool expected = reference_uid_check(uid);
+    valid += expected ? 1 : 0;
+    ASSERT_EQ(is_valid_uid(uid), expected) << '"' << uid << '"';
+  }
+  EXPECT_GT(valid, 1'000u);  // the sample holds valid UIDs of many lengths, not only broken ones
+  for (std::size_t at = 0; at < 64; ++at) {
+    for (char c : kAlphabet) {
+      std::string uid(64, '7');
+      uid[at] = c;
+      ASSERT_EQ(is_valid_uid(uid), reference_uid_check(uid)) << at << ' ' << int(c);
+      if (at + 1 < 64) {
+        uid[at + 1] = '0';
+        ASSERT_EQ(is_valid_uid(uid), reference_uid_check(uid)) << at << ' ' << int(c);
+      }
+    }
+  }
 }
 
 TEST(AssocAnomaly, UserInfoNoMaxLength) {

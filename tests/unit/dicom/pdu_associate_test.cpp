@@ -12,15 +12,20 @@ namespace {
 
 using namespace testing;
 
-// Results are ~40 KB: keep them off the test's stack.
-std::unique_ptr<AssociatePdu> parse_rq(const Bytes& b) {
-  auto out = std::make_unique<AssociatePdu>();
-  parse_associate_rq(view(b), *out);
+// A result with the bytes its texts view (results are ~30 KB: kept off the test's stack).
+struct OwnedPdu : AssociatePdu {
+  Bytes bytes;
+};
+std::unique_ptr<OwnedPdu> parse_rq(const Bytes& b) {
+  auto out = std::make_unique<OwnedPdu>();
+  out->bytes = b;
+  parse_associate_rq(view(out->bytes), *out);
   return out;
 }
-std::unique_ptr<AssociatePdu> parse_ac(const Bytes& b) {
-  auto out = std::make_unique<AssociatePdu>();
-  parse_associate_ac(view(b), *out);
+std::unique_ptr<OwnedPdu> parse_ac(const Bytes& b) {
+  auto out = std::make_unique<OwnedPdu>();
+  out->bytes = b;
+  parse_associate_ac(view(out->bytes), *out);
   return out;
 }
 
@@ -84,7 +89,8 @@ TEST(AssociateRq, ReusedResultForgetsThePreviousParse) {
                                        "ARCHIVE", "MODALITY")),
                      out);
   ASSERT_EQ(out.rq_contexts.size(), 2u);
-  ASSERT_EQ(parse_associate_rq(view(echoscu_rq()), out), ParseStatus::kOk);
+  const Bytes echo = echoscu_rq();
+  ASSERT_EQ(parse_associate_rq(view(echo), out), ParseStatus::kOk);
   EXPECT_EQ(out.rq_contexts.size(), 1u);
   EXPECT_EQ(out.transfer_syntaxes.size(), 1u);
   EXPECT_EQ(out.called_ae.trimmed, "STORESCP");
@@ -194,9 +200,9 @@ TEST(UserInfoItems, UserIdentityPasscodeIsNotKept) {
   EXPECT_EQ(user_identity_type_text(2), "username and passcode");
   // No string of the result holds the passcode.
   const AssociatePdu& r = *rq;
-  for (const std::string* s : {&id.username, &r.user_info.implementation_class_uid,
-                               &r.user_info.implementation_version_name}) {
-    EXPECT_EQ(s->find("secret"), std::string::npos);
+  for (const std::string_view* s : {&id.username, &r.user_info.implementation_class_uid,
+                                    &r.user_info.implementation_version_name}) {
+    EXPECT_EQ(s->find("secret"), std::string_view::npos);
   }
 }
 
