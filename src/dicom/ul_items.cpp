@@ -16,37 +16,12 @@ std::string_view uid_chars(ByteView value) {
   return {reinterpret_cast<const char*>(value.data()), n};
 }
 
-bool is_valid_uid(std::string_view uid) {
-  const std::size_t n = uid.size();
-  if (n == 0 || n > kUidMaxChars) return false;
-#if defined(__SSE2__)
-  // All (at most 64) characters are classified at once into bit masks, one bit per
-  // character, and the rules become mask tests: an A-ASSOCIATE-RQ holds dozens of UIDs, and
-  // a loop per component mispredicted its exits once per component.
-  alignas(16) char chars[kUidMaxChars] = {};
-  std::memcpy(chars, uid.data(), n);
-  std::uint64_t digit = 0, dot = 0, zero = 0;
-  for (std::size_t i = 0; i < kUidMaxChars / 16; ++i) {
-    const __m128i v = _mm_load_si128(reinterpret_cast<const __m128i*>(chars + 16 * i));
-    // Signed compares: bytes above 0x7F are negative, so never digits.
-    const __m128i is_digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
-                                           _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
-    const auto bits = [](__m128i m) {
-      return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(m)));
-    };
-    digit |= bits(is_digit) << (16 * i);
-    dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.'))) << (16 * i);
-    zero |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('0'))) << (16 * i);
-  }
-  const std::uint64_t used = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
-  if (((digit | dot) & used) != used) return false;         // neither a digit nor a dot
-  if ((dot & (1 | (std::uint64_t{1} << (n - 1)))) != 0) return false;  // empty first/last
-  if ((dot & (dot >> 1)) != 0) return false;                 // ".." : an empty component
-  const std::uint64_t component_start = 1 | (dot << 1);
-  return (zero & component_start & (digit >> 1)) == 0;      // a leading zero ("02")
-#else
+namespace {
+
+// PS3.5 §9.1 one component at a time: the check for UIDs shorter than one SSE2 block.
+bool uid_components_valid(std::string_view uid) {
   const char* p = uid.data();
-  const char* const end = p + n;
+  const char* const end = p + uid.size();
   for (;;) {  // p is at the start of a component
     const char* const start = p;
     while (p != end && static_cast<unsigned char>(*p - '0') <= 9) ++p;
@@ -56,6 +31,57 @@ bool is_valid_uid(std::string_view uid) {
     if (*p != '.') return false;
     ++p;
   }
+}
+
+#if defined(__SSE2__)
+// One bit per character of the UID (bit i: character i).
+struct UidMasks {
+  std::uint64_t digit = 0, dot = 0, zero = 0;
+};
+
+// Classifies the 16 characters at `at` into bits `shift`..`shift + 15` of the masks.
+void classify_block(const char* at, unsigned shift, UidMasks& m) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(at));
+  // Signed compares: bytes above 0x7F are negative, so never digits.
+  const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8('0' - 1)),
+                                      _mm_cmplt_epi8(v, _mm_set1_epi8('9' + 1)));
+  const auto bits = [shift](__m128i mask) {
+    return static_cast<std::uint64_t>(static_cast<std::uint16_t>(_mm_movemask_epi8(mask)))
+           << shift;
+  };
+  m.digit |= bits(digit);
+  m.dot |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('.')));
+  m.zero |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8('0')));
+}
+#endif
+
+}  // namespace
+
+bool is_valid_uid(std::string_view uid) {
+  const std::size_t n = uid.size();
+  if (n == 0 || n > kUidMaxChars) return false;
+#if defined(__SSE2__)
+  if (n < 16) return uid_components_valid(uid);
+  // Every character is classified at once into bit masks and the rules become mask tests: an
+  // A-ASSOCIATE-RQ holds dozens of UIDs, and the loop per component mispredicted its exits.
+  // Four blocks at 0, 16, 32 and 48, each moved back to end at the UID's end when it would
+  // pass it (an overlap sets the same bits again), cover 16..64 characters and read nothing
+  // beyond them.
+  const char* const p = uid.data();
+  const auto last = static_cast<unsigned>(n - 16);
+  UidMasks m;
+  classify_block(p, 0, m);
+  classify_block(p + std::min(16u, last), std::min(16u, last), m);
+  classify_block(p + std::min(32u, last), std::min(32u, last), m);
+  classify_block(p + last, last, m);
+  const std::uint64_t used = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+  if ((m.digit | m.dot) != used) return false;                    // neither a digit nor a dot
+  if ((m.dot & (1 | (std::uint64_t{1} << (n - 1)))) != 0) return false;  // empty first/last
+  if ((m.dot & (m.dot >> 1)) != 0) return false;                 // "..": an empty component
+  const std::uint64_t component_start = 1 | (m.dot << 1);
+  return (m.zero & component_start & (m.digit >> 1)) == 0;  // a leading zero ("02")
+#else
+  return uid_components_valid(uid);
 #endif
 }
 
@@ -74,8 +100,26 @@ void take_ae_title(ByteView field, AeTitle& out) {
   const char* const p = reinterpret_cast<const char*>(field.data());
   const std::size_t n = field.size();
   out.raw = {p, n};
-  // Plain loops: std::all_of over a function pointer was not inlined (one call per byte),
-  // and find_first_not_of / find_last_not_of were a call per character.
+#if defined(__SSE2__)
+  if (n == kAeTitleFieldLength) {
+    // The whole field in one block: a mask of printable bytes and one of spaces, and the
+    // trimmed title runs from the first to the last non-space (four AE titles a PDU pair).
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+    const __m128i printable_bytes = _mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(0x1f)),
+                                                  _mm_cmplt_epi8(v, _mm_set1_epi8(0x7f)));
+    out.non_printable = _mm_movemask_epi8(printable_bytes) != 0xffff;
+    const auto other = static_cast<unsigned>(
+        ~_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(' '))) & 0xffff);
+    if (other == 0) {
+      out.trimmed = {};
+      return;
+    }
+    const auto first = static_cast<std::size_t>(__builtin_ctz(other));
+    const auto end = static_cast<std::size_t>(32 - __builtin_clz(other));
+    out.trimmed = {p + first, end - first};
+    return;
+  }
+#endif
   bool non_printable = false;
   for (std::size_t i = 0; i < n; ++i) non_printable |= !printable(p[i]);
   out.non_printable = non_printable;

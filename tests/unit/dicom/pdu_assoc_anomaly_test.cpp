@@ -320,6 +320,39 @@ TEST(UidCheck, AgreesWithTheReferenceOnRandomStrings) {
   }
 }
 
+// Every 16-byte AE title field drawn from spaces, letters, NUL, DEL, a control byte and a
+// byte above 0x7F: raw, trimmed and non_printable as the spelled-out rules give them.
+TEST(AeTitleCheck, AgreesWithTheReferenceOnRandomFields) {
+  constexpr char kAlphabet[] = {' ', ' ', ' ', 'A', 'z', '_', '\0', '\x7f', '\x1f', '\x80'};
+  std::uint64_t state = 0x2545f4914f6cdd1dull;
+  const auto next = [&state] {
+    state ^= state << 13;
+    state ^= state >> 7;
+    state ^= state << 17;
+    return state;
+  };
+  std::size_t blank = 0, clean = 0;
+  for (int i = 0; i < 100'000; ++i) {
+    std::string field(kAeTitleFieldLength, ' ');
+    for (char& c : field) c = next() % 2 == 0 ? kAlphabet[next() % sizeof(kAlphabet)] : ' ';
+    AeTitle ae;
+    take_ae_title({reinterpret_cast<const std::byte*>(field.data()), field.size()}, ae);
+    bool non_printable = false;
+    for (char c : field) non_printable |= c < 0x20 || c > 0x7e;
+    const std::size_t first = field.find_first_not_of(' ');
+    const std::size_t last = field.find_last_not_of(' ');
+    const std::string trimmed =
+        first == std::string::npos ? "" : field.substr(first, last - first + 1);
+    ASSERT_EQ(ae.raw, field);
+    ASSERT_EQ(ae.trimmed, trimmed) << '"' << field << '"';
+    ASSERT_EQ(ae.non_printable, non_printable) << '"' << field << '"';
+    blank += trimmed.empty() ? 1 : 0;
+    clean += non_printable ? 0 : 1;
+  }
+  EXPECT_GT(blank, 10u);    // all-space fields came up
+  EXPECT_GT(clean, 1'000u);  // and printable ones
+}
+
 TEST(AssocAnomaly, UserInfoNoMaxLength) {
   expect_only(rq(associate_rq({kApp, kEcho, ui_with(kImpl)})), DicomAnomaly::kUserInfoNoMaxLength,
               kAfterEcho + 4 + 31);

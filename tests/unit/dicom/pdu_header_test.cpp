@@ -2,6 +2,9 @@
 // A-RELEASE-RQ/RP, A-ABORT, with one test per rejection reason and the standard texts.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <vector>
+
 #include "dicom/pdu.hpp"
 #include "pdu_test_bytes.hpp"
 
@@ -38,6 +41,60 @@ TEST(PduHeader, ClassifyValidForEveryTypeAtItsMinimum) {
   EXPECT_EQ(classify(parse_pdu_header(view(hex("05 00 00 00 00 04")))), HeaderVerdict::kValid);
   EXPECT_EQ(classify(parse_pdu_header(view(hex("06 00 00 00 00 04")))), HeaderVerdict::kValid);
   EXPECT_EQ(classify(parse_pdu_header(view(hex("07 00 00 00 00 04")))), HeaderVerdict::kValid);
+}
+
+// §9.3 spelled out type by type, as the oracle of the table classify() uses.
+HeaderVerdict reference_verdict(std::uint8_t type, std::uint8_t reserved, std::uint32_t len) {
+  std::uint32_t absurd = kMaxControlPduLength;
+  bool valid_length = false;
+  switch (type) {
+    case 0x01:
+    case 0x02:
+      valid_length = len >= kAssociateFixedLength;
+      break;
+    case 0x03:
+    case 0x05:
+    case 0x06:
+    case 0x07:
+      valid_length = len == kShortPduLength;
+      break;
+    case 0x04:
+      absurd = kMaxPdataPduLength;
+      valid_length = len >= kMinPdataLength;
+      break;
+    default:
+      return HeaderVerdict::kUnknownType;
+  }
+  if (len > absurd) return HeaderVerdict::kLengthAbsurd;
+  if (!valid_length) return HeaderVerdict::kLengthInvalid;
+  return reserved != 0 ? HeaderVerdict::kReservedSet : HeaderVerdict::kValid;
+}
+
+TEST(PduHeader, ClassifyAgreesWithTheStandardForEveryTypeAtEveryBoundary) {
+  std::vector<std::uint32_t> lengths;
+  for (std::uint32_t edge : {0u, kShortPduLength, kMinPdataLength, kAssociateFixedLength,
+                             kMaxControlPduLength, kMaxPdataPduLength, 0xffff'ffffu}) {
+    for (std::uint32_t delta : {0u, 1u, 2u}) {
+      lengths.push_back(edge - delta);
+      lengths.push_back(edge + delta);
+    }
+  }
+  std::size_t checked = 0;
+  for (unsigned type = 0; type < 256; ++type) {
+    for (std::uint8_t reserved : {0, 1, 0xff}) {
+      for (std::uint32_t len : lengths) {
+        PduHeader h;
+        h.complete = true;
+        h.type = static_cast<std::uint8_t>(type);
+        h.reserved = reserved;
+        h.length = len;
+        ASSERT_EQ(classify(h), reference_verdict(h.type, reserved, len))
+            << type << ' ' << int(reserved) << ' ' << len;
+        ++checked;
+      }
+    }
+  }
+  EXPECT_EQ(checked, 256u * 3 * 42);
 }
 
 TEST(PduHeader, ClassifyUnknownType) {
