@@ -36,7 +36,6 @@ Association::Association(AssociationShared& shared) : shared_(shared) {}
 
 void Association::start(Flow& flow, TimestampNs ts, bool midstream, bool port_configured) {
   flow_ = &flow;
-  for (ContextSummary& c : record_.contexts) spare_contexts_.push_back(std::move(c));
   record_.clear();
   record_.flow = &flow;
   record_.start_ts = ts;
@@ -54,19 +53,6 @@ void Association::start(Flow& flow, TimestampNs ts, bool midstream, bool port_co
   seen_rq_ = false;
   seen_ac_ = false;
   anomaly_events_ = 0;
-}
-
-ContextSummary& Association::next_context() {
-  if (spare_contexts_.empty()) return record_.contexts.emplace_back();
-  ContextSummary& c = record_.contexts.emplace_back(std::move(spare_contexts_.back()));
-  spare_contexts_.pop_back();
-  // The proposed transfer syntaxes stay: the caller assigns over them or clears them.
-  c.id = 0;
-  c.abstract_syntax.clear();
-  c.answered = false;
-  c.result = 0;
-  c.accepted_transfer_syntax.clear();
-  return c;
 }
 
 // Released, rejected and aborted are set only by end(), which also sets reported_: the flag
@@ -176,10 +162,9 @@ void Association::on_associate_rq(const StreamContext& at, ByteView pdu) {
   record_.called_ae = rq.called_ae.trimmed;
   record_.application_context = rq.application_context;
   record_.contexts_proposed = rq.presentation_contexts_seen;
-  for (ContextSummary& c : record_.contexts) spare_contexts_.push_back(std::move(c));
   record_.contexts.clear();
   for (const PresentationContextRq& pc : rq.rq_contexts) {
-    ContextSummary& c = next_context();
+    ContextSummary& c = record_.contexts.next();
     c.id = pc.id;
     c.abstract_syntax = pc.abstract_syntax;
     // assign() copies into the strings already there, keeping their buffers.
@@ -226,9 +211,8 @@ void Association::on_associate_ac(const StreamContext& at, ByteView pdu) {
       }
     }
     if (match == nullptr) {
-      match = &next_context();
+      match = &record_.contexts.emplace_back();
       match->id = pc.id;
-      match->proposed_transfer_syntaxes.clear();
     }
     match->answered = true;
     match->result = pc.result;

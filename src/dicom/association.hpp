@@ -86,11 +86,9 @@ class Association final : public PduHandler, public AnomalyReporter {
   std::uint32_t receiver_max_[2] = {0, 0};  // P-DATA-TF limit for what each side sends; 0 none
   std::array<PduCounts, 2> counts_;  // by sender: [kToServer] is the requestor
   DimseTracker dimse_;
+  // Its contexts keep their strings' buffers from one association of a pooled session to the
+  // next (ContextList): an A-ASSOCIATE-RQ fills them again instead of allocating a dozen UIDs.
   AssociationRecord record_;
-  // The previous association's context summaries, kept with their strings' buffers: a pooled
-  // session's next A-ASSOCIATE-RQ fills them again instead of allocating a dozen UIDs.
-  std::vector<ContextSummary> spare_contexts_;
-  ContextSummary& next_context();
 };
 
 }  // namespace dicomsentry::dicom

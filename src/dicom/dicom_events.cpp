@@ -60,6 +60,53 @@ void clear_peer(PeerSummary& p) {
 
 // Field by field, so the strings and vectors keep their buffers for the flow's next
 // association (assigning a fresh record would free them all, and costs more than this).
+ContextList& ContextList::operator=(std::initializer_list<ContextSummary> items) {
+  items_.assign(items);
+  size_ = items_.size();
+  return *this;
+}
+
+ContextList& ContextList::operator=(const ContextList& other) {
+  if (this != &other) {
+    clear();
+    for (const ContextSummary& c : other) push_back(c);
+  }
+  return *this;
+}
+
+ContextList::ContextList(ContextList&& other) noexcept
+    : items_(std::move(other.items_)), size_(other.size_) {
+  other.items_.clear();
+  other.size_ = 0;
+}
+
+ContextList& ContextList::operator=(ContextList&& other) noexcept {
+  if (this != &other) {
+    items_ = std::move(other.items_);
+    size_ = other.size_;
+    other.items_.clear();
+    other.size_ = 0;
+  }
+  return *this;
+}
+
+ContextSummary& ContextList::next() {
+  if (size_ == items_.size()) items_.emplace_back();
+  ContextSummary& c = items_[size_++];
+  c.id = 0;
+  c.abstract_syntax.clear();
+  c.answered = false;
+  c.result = 0;
+  c.accepted_transfer_syntax.clear();
+  return c;
+}
+
+ContextSummary& ContextList::emplace_back() {
+  ContextSummary& c = next();
+  c.proposed_transfer_syntaxes.clear();
+  return c;
+}
+
 void AssociationRecord::clear() {
   flow = nullptr;
   start_ts = end_ts = 0;

@@ -277,7 +277,8 @@ TEST(JsonWriter, StringMemberEqualsKeyThenValue) {
   EXPECT_EQ(member.replaced_bytes(), split.replaced_bytes());
   EXPECT_GT(member.replaced_bytes(), 0u);
   EXPECT_TRUE(member.complete());
-  EXPECT_NO_THROW((void)nlohmann::json::parse(member.view()));
+  // GCC does not let a cast to void drop parse()'s warn_unused_result: the result is checked.
+  EXPECT_TRUE(nlohmann::json::parse(member.view()).is_object());
 }
 
 TEST(JsonWriter, PlainValueEqualsEscapedValueForPlainStrings) {
