@@ -9,6 +9,7 @@
 #include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "dicom/dataset_summary.hpp"
@@ -68,7 +69,8 @@ class ContextList {
   // syntaxes, which the caller assigns over (their strings keep their buffers).
   ContextSummary& next();
   ContextSummary& emplace_back();  // a context appended with every field reset
-  void push_back(const ContextSummary& context) { next() = context; }
+  // By value: `context` may be an element of this list, which next() may move.
+  void push_back(ContextSummary context) { next() = std::move(context); }
   void clear() { size_ = 0; }
 
   std::size_t size() const { return size_; }

@@ -2,7 +2,6 @@
 #include "dicom/ul_items.hpp"
 
 #include <algorithm>
-#include <cstring>
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
